@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Without a target-ISA flag Swift scalarises `SIMD16<Float>` into `fmaf` calls and the
+/// matrix kernel runs ~150× slower (../shared/design/PERFORMANCE.md). `-march=native`
+/// compiles for the CPU that builds: a user who builds from source gets their own CPU's code.
+let tuned: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=native"]),
+]
+
+let package = Package(
+    name: "Attend",
+    products: [
+        .executable(name: "attend", targets: ["attend"]),
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "Seq2Seq", targets: ["Seq2Seq"]),
+    ],
+    targets: [
+        .target(name: "Autograd", swiftSettings: tuned),
+        .target(name: "Seq2Seq", dependencies: ["Autograd"], swiftSettings: tuned),
+        .executableTarget(name: "attend", dependencies: ["Seq2Seq", "Autograd"], swiftSettings: tuned),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd"], swiftSettings: tuned),
+        .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Autograd"], swiftSettings: tuned),
+        .testTarget(name: "AttendTests", dependencies: ["attend"], swiftSettings: tuned),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,101 @@
+/// Matrix products, plain and batched, with either operand optionally transposed.
+///
+/// For `C = op(A)·op(B)` the pullbacks are `∂A = ∂C·op(B)ᵀ` and `∂B = op(A)ᵀ·∂C`, written
+/// back in each operand's stored orientation; both accumulate into the gradients
+/// through GEMM's `beta = 1`.
+
+/// The shapes of one `op(A)·op(B)` product: `op(A)` is `[m, k]`, `op(B)` is `[k, n]`.
+private struct ProductShape {
+    let m: Int, n: Int, k: Int
+    let transposeA: Bool, transposeB: Bool
+    var lda: Int { transposeA ? m : k }
+    var ldb: Int { transposeB ? k : n }
+
+    /// `c[m, n] (+)= op(a)·op(b)`.
+    func forward(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+        GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                      a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
+    }
+
+    /// `∂A += ∂C·op(B)ᵀ`, stored as `A` is.
+    func gradientA(_ dc: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ da: UnsafeMutablePointer<Float>) {
+        if transposeA {  // A is stored [k, m]: ∂A = op(B)·∂Cᵀ
+            GEMM.multiply(transposeA: transposeB, transposeB: true, m: k, n: m, k: n,
+                          a: b, lda: ldb, b: dc, ldb: n, beta: 1, c: da, ldc: m)
+        } else {
+            GEMM.multiply(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
+                          a: dc, lda: n, b: b, ldb: ldb, beta: 1, c: da, ldc: k)
+        }
+    }
+
+    /// `∂B += op(A)ᵀ·∂C`, stored as `B` is.
+    func gradientB(_ dc: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ db: UnsafeMutablePointer<Float>) {
+        if transposeB {  // B is stored [n, k]: ∂B = ∂Cᵀ·op(A)
+            GEMM.multiply(transposeA: true, transposeB: transposeA, m: n, n: k, k: m,
+                          a: dc, lda: n, b: a, ldb: lda, beta: 1, c: db, ldc: k)
+        } else {
+            GEMM.multiply(transposeA: !transposeA, transposeB: false, m: k, n: n, k: m,
+                          a: a, lda: lda, b: dc, ldb: n, beta: 1, c: db, ldc: n)
+        }
+    }
+}
+
+extension Tensor {
+    /// `op(self)·op(other)`.
+    ///
+    /// - Parameters:
+    ///   - self: `[M, K]` (`[K, M]` when `transposeA`); without a transpose it may have more
+    ///     leading axes, `[…, K]`, which are treated as rows (a linear layer over `[B, S, E]`).
+    ///   - other: `[K, N]` (`[N, K]` when `transposeB`).
+    /// - Returns: `[M, N]`, or `[…, N]` for a higher-rank `self`.
+    public func matmul(_ other: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        let a = self, b = other
+        precondition(b.rank == 2 && (a.rank == 2 || (a.rank > 2 && !transposeA)),
+                     "matmul: shapes \(a.shape) and \(b.shape)")
+        let aRows = a.count / a.shape[a.rank - 1], aColumns = a.shape[a.rank - 1]
+        let (m, k) = transposeA ? (aColumns, aRows) : (aRows, aColumns)
+        let (bk, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        precondition(k == bk, "matmul: inner extents differ, \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let product = ProductShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        let outShape = a.rank > 2 ? Array(a.shape.dropLast()) + [n] : [m, n]
+        let out = Tensor(uninitializedShape: outShape)
+        product.forward(a.data, b.data, out.data)
+        return Tape.record(.matmul, output: out, inputs: [a, b]) { gradient in
+            if a.requiresGrad { product.gradientA(gradient.data, b.data, a.gradientPointer()) }
+            if b.requiresGrad { product.gradientB(gradient.data, a.data, b.gradientPointer()) }
+        }
+    }
+
+    /// A batch of products `op(self[i])·op(other[i])`.
+    ///
+    /// - Parameters:
+    ///   - self: `[…, M, K]` (`[…, K, M]` when `transposeA`).
+    ///   - other: `[…, K, N]` (`[…, N, K]` when `transposeB`), the same leading axes.
+    /// - Returns: `[…, M, N]`.
+    public func batchedMatmul(_ other: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        let a = self, b = other
+        precondition(a.rank >= 3 && a.rank == b.rank && a.shape.dropLast(2) == b.shape.dropLast(2),
+                     "batchedMatmul: shapes \(a.shape) and \(b.shape)")
+        let batch = a.shape.dropLast(2).reduce(1, *)
+        let (m, k) = transposeA ? (a.shape[a.rank - 1], a.shape[a.rank - 2]) : (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (bk, n) = transposeB ? (b.shape[b.rank - 1], b.shape[b.rank - 2]) : (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        precondition(k == bk, "batchedMatmul: inner extents differ, \(a.shape) · \(b.shape)")
+        let product = ProductShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        let out = Tensor(uninitializedShape: Array(a.shape.dropLast(2)) + [m, n])
+        let aSize = m * k, bSize = k * n, cSize = m * n
+        for i in 0..<batch {
+            product.forward(a.data + i * aSize, b.data + i * bSize, out.data + i * cSize)
+        }
+        return Tape.record(.batchedMatmul, output: out, inputs: [a, b]) { gradient in
+            let dc = gradient.data
+            if a.requiresGrad {
+                let da = a.gradientPointer()
+                for i in 0..<batch { product.gradientA(dc + i * cSize, b.data + i * bSize, da + i * aSize) }
+            }
+            if b.requiresGrad {
+                let db = b.gradientPointer()
+                for i in 0..<batch { product.gradientB(dc + i * cSize, a.data + i * aSize, db + i * bSize) }
+            }
+        }
+    }
+}

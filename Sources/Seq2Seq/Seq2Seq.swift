@@ -1,0 +1,2 @@
+/// Models, data, training, decoding and metrics (built on Autograd).
+import Autograd
