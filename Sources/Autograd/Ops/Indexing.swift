@@ -1,0 +1,77 @@
+/// Gathering rows, cutting slices, and filling masked positions.
+extension Tensor {
+    /// Looks up rows of an embedding table: `out[…, :] = self[indices[…], :]`.
+    ///
+    /// The pullback scatter-adds each output row's gradient into the row it came from, so a
+    /// token that occurs twice receives both gradients.
+    /// - Parameters:
+    ///   - self: the table `[V, E]`.
+    ///   - indices: row numbers in `0..<V`, row-major over `shape`.
+    ///   - shape: the shape of the index array, e.g. `[B, S]`.
+    ///   - paddingIndex: a row that never receives a gradient (as PyTorch's `padding_idx`).
+    /// - Returns: `shape + [E]`.
+    public func embedding(_ indices: [Int], shape: [Int], paddingIndex: Int? = nil) -> Tensor {
+        precondition(rank == 2 && indices.count == shape.reduce(1, *), "embedding: table \(self.shape), \(indices.count) indices for \(shape)")
+        let table = self, width = self.shape[1], rows = self.shape[0]
+        let out = Tensor(uninitializedShape: shape + [width])
+        for (n, row) in indices.enumerated() {
+            precondition(row >= 0 && row < rows, "embedding: index \(row) outside 0..<\(rows)")
+            (out.data + n &* width).update(from: table.data + row &* width, count: width)
+        }
+        return Tape.record(.embedding, output: out, inputs: [table]) { gradient in
+            let gw = table.gradientPointer(), g = gradient.data
+            for (n, row) in indices.enumerated() where row != paddingIndex {
+                let source = g + n &* width, target = gw + row &* width
+                for e in 0..<width { target[e] += source[e] }
+            }
+        }
+    }
+
+    /// The sub-tensor `start..<start+length` along `axis` (a copy).
+    public func slice(axis: Int, start: Int, length: Int) -> Tensor {
+        precondition(axis >= 0 && axis < rank && start >= 0 && length >= 0 && start + length <= shape[axis],
+                     "slice: \(start)..<\(start + length) along axis \(axis) of \(shape)")
+        let x = self
+        let outer = shape.outerCount(before: axis), inner = shape.innerCount(after: axis)
+        var outShape = shape
+        outShape[axis] = length
+        let out = Tensor(uninitializedShape: outShape)
+        let sourceBlock = shape[axis] &* inner, block = length &* inner, skip = start &* inner
+        for o in 0..<outer {
+            (out.data + o &* block).update(from: x.data + (o &* sourceBlock &+ skip), count: block)
+        }
+        return Tape.record(.slice, output: out, inputs: [x]) { gradient in
+            let gx = x.gradientPointer(), g = gradient.data
+            for o in 0..<outer {
+                let source = g + o &* block, target = gx + (o &* sourceBlock &+ skip)
+                for i in 0..<block { target[i] += source[i] }
+            }
+        }
+    }
+
+    /// The sub-tensor at `index` along `axis`, with that axis removed.
+    public func select(axis: Int, index: Int) -> Tensor {
+        var reduced = shape
+        reduced.remove(at: axis)
+        return slice(axis: axis, start: index, length: 1).reshaped(reduced)
+    }
+
+    /// `out = mask ≠ 0 ? value : self`; the gradient flows only where nothing was filled.
+    /// - Parameter mask: broadcastable to `shape`, nonzero where `value` replaces the element.
+    public func maskedFill(_ mask: Tensor, with value: Float) -> Tensor {
+        guard let plan = Broadcast(shape, mask.shape), plan.shape == shape else {
+            preconditionFailure("maskedFill: mask \(mask.shape) does not broadcast to \(shape)")
+        }
+        let x = self, out = Tensor(uninitializedShape: shape)
+        let m = mask.data
+        plan.forEachRow { o, _, j, n, _, step in
+            for t in 0..<n { out.data[o &+ t] = m[j &+ t &* step] != 0 ? value : x.data[o &+ t] }
+        }
+        return Tape.record(.maskedFill, output: out, inputs: [x]) { gradient in
+            let gx = x.gradientPointer(), g = gradient.data, m = mask.data  // keeps the mask alive
+            plan.forEachRow { o, _, j, n, _, step in
+                for t in 0..<n where m[j &+ t &* step] == 0 { gx[o &+ t] += g[o &+ t] }
+            }
+        }
+    }
+}

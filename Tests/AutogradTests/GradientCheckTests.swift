@@ -1,0 +1,163 @@
+import Autograd
+import XCTest
+
+/// One finite-difference check per op kind (several for ops with variants), and a meta-test
+/// that fails when an `OpKind` has none.
+final class GradientCheckTests: XCTestCase {
+    /// The checks, by the op they prove. Each builds its inputs from the generator it is given.
+    static let checks: [OpKind: [(inout SeededGenerator) -> GradientCheck.Result]] = [
+        .add: [
+            { g in check([random([3, 4], &g), random([4], &g)]) { $0[0] + $0[1] } },
+            { g in check([random([3, 1], &g), random([1, 4], &g)]) { $0[0] + $0[1] } },
+        ],
+        .subtract: [{ g in check([random([2, 3, 4], &g), random([3, 1], &g)]) { $0[0] - $0[1] } }],
+        .multiply: [
+            { g in check([random([3, 4], &g), random([3, 4], &g)]) { $0[0] * $0[1] } },
+            { g in check([random([2, 1, 4], &g), random([3, 1], &g)]) { $0[0] * $0[1] } },
+        ],
+        .divide: [{ g in check([random([3, 4], &g), random([4], &g, 0.5, 2)]) { $0[0] / $0[1] } }],
+        .addScalar: [{ g in check([random([5], &g)]) { $0[0] + 0.7 } }],
+        .multiplyScalar: [{ g in check([random([5], &g)]) { $0[0] * -1.3 } }],
+        .negate: [{ g in check([random([5], &g)]) { -$0[0] } }],
+        .power: [{ g in check([random([5], &g, 0.5, 2)]) { $0[0].pow(2.5) } }],
+        .exp: [{ g in check([random([4, 3], &g)]) { $0[0].exp() } }],
+        .log: [{ g in check([random([4, 3], &g, 0.5, 3)]) { $0[0].log() } }],
+        .sqrt: [{ g in check([random([4, 3], &g, 0.5, 3)]) { $0[0].sqrt() } }],
+        .tanh: [{ g in check([random([4, 3], &g, -2, 2)]) { $0[0].tanh() } }],
+        .sigmoid: [{ g in check([random([4, 3], &g, -3, 3)]) { $0[0].sigmoid() } }],
+        .relu: [{ g in check([awayFromZero([4, 5], &g)]) { $0[0].relu() } }],
+        .gelu: [{ g in check([random([4, 5], &g, -3, 3)]) { $0[0].gelu() } }],
+        .matmul: [
+            { g in check([random([3, 4], &g), random([4, 5], &g)]) { $0[0].matmul($0[1]) } },
+            { g in check([random([4, 3], &g), random([4, 5], &g)]) { $0[0].matmul($0[1], transposeA: true) } },
+            { g in check([random([3, 4], &g), random([5, 4], &g)]) { $0[0].matmul($0[1], transposeB: true) } },
+            { g in check([random([4, 3], &g), random([5, 4], &g)]) { $0[0].matmul($0[1], transposeA: true, transposeB: true) } },
+            { g in check([random([2, 3, 4], &g), random([4, 5], &g)]) { $0[0].matmul($0[1]) } },
+        ],
+        .batchedMatmul: [
+            { g in check([random([2, 3, 4], &g), random([2, 4, 5], &g)]) { $0[0].batchedMatmul($0[1]) } },
+            { g in check([random([2, 4, 3], &g), random([2, 4, 5], &g)]) { $0[0].batchedMatmul($0[1], transposeA: true) } },
+            { g in check([random([2, 3, 4], &g), random([2, 5, 4], &g)]) { $0[0].batchedMatmul($0[1], transposeB: true) } },
+            { g in check([random([2, 2, 4, 3], &g), random([2, 2, 5, 4], &g)]) {
+                $0[0].batchedMatmul($0[1], transposeA: true, transposeB: true)
+            } },
+        ],
+        .softmax: [
+            { g in check([random([3, 5], &g, -2, 2)]) { $0[0].softmax() } },
+            { g in
+                let mask = Tensor(shape: [2, 1, 4], scalars: [1, 1, 0, 1, 1, 0, 0, 0])
+                return check([random([2, 3, 4], &g, -2, 2)]) { $0[0].softmax(mask: mask) }
+            },
+        ],
+        .logSoftmax: [
+            { g in check([random([3, 5], &g, -2, 2)]) { $0[0].logSoftmax() } },
+            { g in
+                let mask = Tensor(shape: [2, 4], scalars: [1, 1, 0, 1, 1, 0, 1, 1])
+                let masked = Tensor(shape: [2, 4], scalars: [0, 0, 1, 0, 0, 1, 0, 0])
+                // Masked log-probabilities are −∞; fill them so the projection stays finite.
+                return check([random([2, 4], &g, -2, 2)]) { $0[0].logSoftmax(mask: mask).maskedFill(masked, with: 0) }
+            },
+        ],
+        .crossEntropy: [
+            { g in check([random([2, 3, 5], &g, -2, 2)]) { $0[0].crossEntropy(targets: [1, 4, 0, 2, 0, 3], ignoreIndex: 0) } },
+            { g in
+                check([random([4, 6], &g, -2, 2)]) {
+                    $0[0].crossEntropy(targets: [5, 2, 2, 0], labelSmoothing: 0.1, reduction: .sum)
+                }
+            },
+        ],
+        .embedding: [
+            { g in check([random([6, 3], &g)]) { $0[0].embedding([1, 4, 1, 0, 5, 1], shape: [2, 3]) } },
+        ],
+        .slice: [
+            { g in check([random([2, 5, 3], &g)]) { $0[0].slice(axis: 1, start: 1, length: 3) } },
+            { g in check([random([4, 3], &g)]) { $0[0].select(axis: 0, index: 2) } },
+        ],
+        .maskedFill: [
+            { g in
+                let mask = Tensor(shape: [3, 1], scalars: [0, 1, 0])
+                return check([random([3, 4], &g)]) { $0[0].maskedFill(mask, with: -5) }
+            },
+        ],
+        .reshape: [{ g in check([random([2, 6], &g)]) { $0[0].reshaped([3, 4]) * $0[0].reshaped([3, 4]) } }],
+        .permute: [
+            { g in check([random([2, 3, 4], &g)]) { $0[0].permuted([2, 0, 1]) } },
+            { g in check([random([2, 3, 4, 5], &g)]) { $0[0].transposed(1, 2) } },
+        ],
+        .concat: [
+            { g in check([random([2, 3, 4], &g), random([2, 1, 4], &g)]) { Tensor.concat($0, axis: 1) } },
+            { g in check([random([2, 3], &g), random([2, 2], &g)]) { Tensor.concat($0, axis: 1) } },
+        ],
+        .stack: [{ g in check([random([2, 3], &g), random([2, 3], &g), random([2, 3], &g)]) { Tensor.stack($0, axis: 1) } }],
+        .sum: [{ g in check([random([2, 3, 4], &g)]) { $0[0].sum(axis: 1) } }],
+        .mean: [{ g in check([random([2, 3, 4], &g)]) { $0[0].mean(axis: 2, keepingAxis: true) } }],
+        .max: [{ g in check([distinct([3, 4, 2], &g)]) { $0[0].max(axis: 1) } }],
+        .sumAll: [{ g in check([random([3, 4], &g)]) { ($0[0] * $0[0]).sum() } }],
+        .layerNorm: [
+            { g in check([random([3, 6], &g), random([6], &g), random([6], &g)]) { $0[0].layerNorm(gain: $0[1], bias: $0[2]) } },
+        ],
+        .dropout: [
+            { g in
+                check([random([4, 5], &g)]) { inputs in
+                    var dropping = SeededGenerator(seed: 3)  // the same mask on every evaluation
+                    return inputs[0].dropout(probability: 0.3, generator: &dropping)
+                }
+            },
+        ],
+    ]
+
+    func testEveryOpKindHasAGradientCheck() {
+        let missing = OpKind.allCases.filter { (Self.checks[$0] ?? []).isEmpty }
+        XCTAssertEqual(missing, [], "ops without a gradient check: \(missing.map(\.rawValue))")
+    }
+
+    func testEveryGradientCheckPasses() {
+        for kind in OpKind.allCases {
+            for (variant, check) in (Self.checks[kind] ?? []).enumerated() {
+                var generator = SeededGenerator(seed: 42 + UInt64(variant))
+                let result = check(&generator)
+                XCTAssertTrue(result.recordedKinds.contains(kind), "\(kind) check #\(variant) never ran \(kind): \(result)")
+                XCTAssertTrue(result.passes(), "\(kind) check #\(variant): \(result)")
+            }
+        }
+    }
+
+    /// The checker itself must reject a wrong gradient.
+    func testCheckerRejectsAWrongGradient() {
+        var generator = SeededGenerator(seed: 1)
+        let x = random([4, 3], &generator)
+        let wrong = GradientCheck.check([x]) { inputs in
+            // The value is 1.5·x², but the detached term hides half a part of it from the
+            // tape: the pullbacks give 2x where finite differences see 3x.
+            let y = inputs[0] * inputs[0]
+            return y + inputs[0].detached() * 0.5 * inputs[0].detached()
+        }
+        XCTAssertFalse(wrong.passes(), "a function whose value ignores part of its gradient must fail: \(wrong)")
+    }
+}
+
+// MARK: - Inputs
+
+private func check(_ inputs: [Tensor], _ function: ([Tensor]) -> Tensor) -> GradientCheck.Result {
+    GradientCheck.check(inputs, function)
+}
+
+/// Uniform in `[low, high)`.
+func random(_ shape: [Int], _ generator: inout SeededGenerator, _ low: Float = -1, _ high: Float = 1) -> Tensor {
+    Tensor.uniform(shape, low: low, high: high, generator: &generator)
+}
+
+/// Uniform with `|x| ≥ 0.2`, away from the kink of relu.
+private func awayFromZero(_ shape: [Int], _ generator: inout SeededGenerator) -> Tensor {
+    let t = random(shape, &generator, 0.2, 1)
+    for i in 0..<t.count where generator.nextUnit() < 0.5 { t.data[i] = -t.data[i] }
+    return t
+}
+
+/// Values at least 0.1 apart, shuffled, so a maximum never ties under the perturbation.
+private func distinct(_ shape: [Int], _ generator: inout SeededGenerator) -> Tensor {
+    let count = shape.reduce(1, *)
+    var values = (0..<count).map { Float($0) * 0.1 - 1 }
+    values.shuffle(using: &generator)
+    return Tensor(shape: shape, scalars: values)
+}
