@@ -24,4 +24,6 @@ public enum OpKind: String, CaseIterable, Sendable {
     case layerNorm
     // Dropout.swift
     case dropout
+    // Fused/: each also checked against its composed form
+    case gruCell, lstmCell, additiveScores
 }

@@ -104,6 +104,19 @@ final class GradientCheckTests: XCTestCase {
                 }
             },
         ],
+        .gruCell: [
+            { g in check([random([3, 12], &g, -2, 2), random([3, 12], &g, -2, 2), random([3, 4], &g)]) {
+                Tensor.gruCell(inputGates: $0[0], hiddenGates: $0[1], hidden: $0[2])
+            } },
+        ],
+        .lstmCell: [
+            { g in check([random([3, 16], &g, -2, 2), random([3, 4], &g)]) { Tensor.lstmCell(gates: $0[0], cell: $0[1]) } },
+        ],
+        .additiveScores: [
+            { g in check([random([2, 5], &g), random([2, 3, 5], &g), random([5], &g)]) {
+                Tensor.additiveScores(query: $0[0], keys: $0[1], vector: $0[2])
+            } },
+        ],
     ]
 
     func testEveryOpKindHasAGradientCheck() {

@@ -1,0 +1,56 @@
+/// The element-wise part of an LSTM step, fused (Hochreiter & Schmidhuber 1997, in PyTorch's
+/// gate order i, f, g, o).
+///
+/// With `gates = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh` (`[B, 4H]`, gates i | f | g | o):
+///
+///     i = σ(a_i)   f = σ(a_f)   g = tanh(a_g)   o = σ(a_o)
+///     c' = f ⊙ c + i ⊙ g
+///     h' = o ⊙ tanh(c')
+///
+/// Pullback, with `∂h'`, `∂c'` arriving from later steps: `∂c'_total = ∂c' + ∂h' o (1 − tanh²c')`,
+/// `∂a_o = ∂h' tanh(c') o(1 − o)`, `∂a_i = ∂c'_total g i(1 − i)`, `∂a_f = ∂c'_total c f(1 − f)`,
+/// `∂a_g = ∂c'_total i (1 − g²)`, `∂c = ∂c'_total f`.
+extension Tensor {
+    /// - Parameters:
+    ///   - gates: the summed pre-activations, `[B, 4H]`.
+    ///   - cell: `c`, `[B, H]`.
+    /// - Returns: `[2, B, H]`: `h'` then `c'` (take them apart with `select(axis: 0, index:)`).
+    public static func lstmCell(gates: Tensor, cell c: Tensor) -> Tensor {
+        let batch = c.shape[0], width = c.shape[1], rows = 4 * width
+        precondition(c.rank == 2 && gates.shape == [batch, rows], "lstmCell: gates \(gates.shape), cell \(c.shape)")
+        let out = Tensor(uninitializedShape: [2, batch, width])
+        let saved = Tensor(uninitializedShape: [batch, 5 * width])  // i | f | g | o | tanh c'
+        for b in 0..<batch {
+            let a = gates.data + b &* rows, s = saved.data + b &* (5 &* width)
+            s.update(from: a, count: rows)
+            Vector.sigmoid(s, s, 2 * width)
+            Vector.tanh(s + 2 * width, s + 2 * width, width)
+            Vector.sigmoid(s + 3 * width, s + 3 * width, width)
+            let cb = c.data + b &* width
+            let hOut = out.data + b &* width, cOut = out.data + (batch &+ b) &* width
+            for j in 0..<width { cOut[j] = s[width &+ j] * cb[j] + s[j] * s[2 &* width &+ j] }
+            Vector.tanh(cOut, s + 4 * width, width)
+            for j in 0..<width { hOut[j] = s[3 &* width &+ j] * s[4 &* width &+ j] }
+        }
+        return Tape.record(.lstmCell, output: out, inputs: [gates, c]) { gradient in
+            let da = gates.requiresGrad ? gates.gradientPointer() : nil
+            let dc = c.requiresGrad ? c.gradientPointer() : nil
+            for b in 0..<batch {
+                let s = saved.data + b &* (5 &* width), cb = c.data + b &* width
+                let gh = gradient.data + b &* width, gc = gradient.data + (batch &+ b) &* width
+                for j in 0..<width {
+                    let i = s[j], f = s[width &+ j], g = s[2 &* width &+ j], o = s[3 &* width &+ j], tc = s[4 &* width &+ j]
+                    let total = gc[j] + gh[j] * o * (1 - tc * tc)
+                    if let da {
+                        let d = da + b &* rows
+                        d[j] += total * g * i * (1 - i)
+                        d[width &+ j] += total * cb[j] * f * (1 - f)
+                        d[2 &* width &+ j] += total * i * (1 - g * g)
+                        d[3 &* width &+ j] += gh[j] * tc * o * (1 - o)
+                    }
+                    if let dc { dc[b &* width &+ j] += total * f }
+                }
+            }
+        }
+    }
+}
