@@ -1,2 +1,0 @@
-/// Models, data, training, decoding and metrics (built on Autograd).
-import Autograd
