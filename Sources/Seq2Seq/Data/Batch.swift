@@ -1,0 +1,44 @@
+/// A batch of sentence pairs as padded id matrices, ready for a model.
+///
+/// Targets are shifted for teacher forcing: the decoder reads `<s> y₁ … y_n` and is trained
+/// to emit `y₁ … y_n </s>`.
+public struct Batch {
+    /// `[B, S]`, row-major, padded with `SpecialToken.padding`.
+    public var source: [Int]
+    /// The real length of each source row.
+    public var sourceLengths: [Int]
+    /// `[B, T]`: `<s> y₁ … y_n`, padded.
+    public var targetInput: [Int]
+    /// `[B, T]`: `y₁ … y_n </s>`, padded.
+    public var targetOutput: [Int]
+    public var size: Int
+    public var sourceLength: Int
+    public var targetLength: Int
+
+    /// Pads and shifts id sequences (without `<s>`/`</s>`) into a batch.
+    public init(sources: [[Int]], targets: [[Int]]) {
+        precondition(sources.count == targets.count && !sources.isEmpty, "a batch needs as many targets as sources, and at least one")
+        let sourceLength = Swift.max(1, sources.map(\.count).max() ?? 1)
+        let targetLength = (targets.map(\.count).max() ?? 0) + 1
+        func padding(_ n: Int) -> [Int] { Array(repeating: SpecialToken.padding, count: n) }
+        size = sources.count
+        self.sourceLength = sourceLength
+        self.targetLength = targetLength
+        sourceLengths = sources.map(\.count)
+        source = sources.flatMap { $0 + padding(sourceLength - $0.count) }
+        targetInput = targets.flatMap { [SpecialToken.start] + $0 + padding(targetLength - 1 - $0.count) }
+        targetOutput = targets.flatMap { $0 + [SpecialToken.end] + padding(targetLength - 1 - $0.count) }
+    }
+
+    /// The number of target tokens the loss counts (with `</s>`).
+    public var targetTokenCount: Int { targetOutput.filter { $0 != SpecialToken.padding }.count }
+}
+
+/// The ids every vocabulary reserves, in this order: `<pad> <unk> <s> </s>`.
+public enum SpecialToken {
+    public static let padding = 0
+    public static let unknown = 1
+    public static let start = 2
+    public static let end = 3
+    public static let all = ["<pad>", "<unk>", "<s>", "</s>"]
+}

@@ -1,0 +1,141 @@
+import Autograd
+
+/// An RNN encoder-decoder with the attention its configuration names.
+///
+/// Encoder: embeddings → (bi)directional stacked RNN → outputs `h̄ [B, S, M]`.
+/// Bridge: `s₀ = tanh(W_b [h_fwd_last; h_bwd_first])` per layer.
+/// Decoder step `t`, by attention kind:
+/// - `none`: `s_t = RNN([E y_{t−1}; c], s_{t−1})` with `c` the encoder summary; output `s_t`.
+/// - `bahdanau`: `c_t = attend(s_{t−1})`, `s_t = RNN([E y_{t−1}; c_t], s_{t−1})`; output `s_t`.
+/// - Luong: `s_t = RNN([E y_{t−1}; h̃_{t−1}], s_{t−1})` (input feeding), `c_t = attend(s_t)`,
+///   output `h̃_t = tanh(W_c [c_t; s_t])`.
+/// Logits are `W_o · output + b_o`.
+public final class RNNSeq2Seq: Module {
+    public let configuration: RNNConfiguration
+    let sourceEmbedding: Embedding
+    let encoder: RecurrentNetwork
+    let bridge: Linear
+    let targetEmbedding: Embedding
+    let decoder: RecurrentNetwork
+    let attention: Attention
+    /// `W_c`, Luong's attentional layer.
+    let attentional: Linear?
+    let output: Linear
+
+    public init(_ configuration: RNNConfiguration, generator: inout SeededGenerator) {
+        let c = configuration
+        self.configuration = c
+        sourceEmbedding = Embedding(count: c.sourceVocabularySize, dimension: c.embeddingWidth,
+                                    paddingIndex: SpecialToken.padding, generator: &generator)
+        encoder = RecurrentNetwork(kind: c.cell, inputSize: c.embeddingWidth, width: c.resolvedEncoderWidth, layers: c.layers,
+                                   bidirectional: c.bidirectional, dropout: c.dropout, generator: &generator)
+        bridge = Linear(inputSize: c.memoryWidth, outputSize: c.hiddenWidth, generator: &generator)
+        targetEmbedding = Embedding(count: c.targetVocabularySize, dimension: c.embeddingWidth,
+                                    paddingIndex: SpecialToken.padding, generator: &generator)
+        let fed = c.attention.isLuong ? (c.inputFeeding ? c.hiddenWidth : 0) : c.memoryWidth
+        decoder = RecurrentNetwork(kind: c.cell, inputSize: c.embeddingWidth + fed, width: c.hiddenWidth, layers: c.layers,
+                                   dropout: c.dropout, generator: &generator)
+        attention = Attention(kind: c.attention, queryWidth: c.hiddenWidth, memoryWidth: c.memoryWidth, generator: &generator)
+        attentional = c.attention.isLuong
+            ? Linear(inputSize: c.memoryWidth + c.hiddenWidth, outputSize: c.hiddenWidth, bias: false, generator: &generator) : nil
+        output = Linear(inputSize: c.hiddenWidth, outputSize: c.targetVocabularySize, generator: &generator)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        prefixed("encoder.embedding", sourceEmbedding) + prefixed("encoder.rnn", encoder)
+            + prefixed("decoder.bridge", bridge) + prefixed("decoder.embedding", targetEmbedding)
+            + prefixed("decoder.rnn", decoder) + prefixed("decoder.attention", attention)
+            + (attentional.map { prefixed("decoder.attentional", $0) } ?? []) + prefixed("decoder.output", output)
+    }
+
+    /// The encoder's view of a batch of sources, and the decoder's state.
+    public struct DecoderState {
+        /// One per decoder layer.
+        public var recurrent: [RecurrentState]
+        /// `h̃_{t−1}` for input feeding, `[B, H]`.
+        public var attentional: Tensor?
+        public var memory: AttentionMemory
+        /// The encoder summary `[B, M]`, for `none`.
+        public var summary: Tensor
+
+        /// The rows `indices` of every tensor, for beam search.
+        public func selecting(rows indices: [Int]) -> DecoderState {
+            func pick(_ t: Tensor) -> Tensor { t.embedding(indices, shape: [indices.count]) }
+            return DecoderState(recurrent: recurrent.map { $0.selecting(rows: indices) }, attentional: attentional.map(pick),
+                                memory: memory.selecting(rows: indices), summary: pick(summary))
+        }
+    }
+
+    /// Encodes sources and prepares the decoder's first state.
+    /// - Parameters:
+    ///   - source: `[B, S]` ids, row-major. - lengths: the real length of each row.
+    public func encode(source: [Int], lengths: [Int], context: inout ForwardContext) -> DecoderState {
+        let batch = lengths.count, length = source.count / batch
+        let c = configuration
+        let embedded = context.dropout(sourceEmbedding(source, shape: [batch, length]), c.dropout)
+        let masks = (0..<length).map { t in Tensor(shape: [batch, 1], scalars: lengths.map { t < $0 ? 1 : 0 }) }
+        let padded = lengths.contains { $0 < length }
+        let (outputs, finals) = encoder(embedded.transposed(0, 1), mask: padded ? masks : nil, context: &context)
+        let memoryValues = context.dropout(outputs.transposed(0, 1), c.dropout)  // [B, S, M]
+        let mask = Tensor(shape: [batch, length], scalars: lengths.flatMap { n in (0..<length).map { $0 < n ? 1 : 0 } })
+        // The final states of each encoder layer, directions side by side: [B, M].
+        let summaries = (0..<c.layers).map { layer in
+            c.bidirectional ? Tensor.concat([finals[2 * layer].hidden, finals[2 * layer + 1].hidden], axis: 1) : finals[layer].hidden
+        }
+        let initial = summaries.map { summary -> RecurrentState in
+            let s = bridge(summary).tanh()
+            return RecurrentState(hidden: s, cell: c.cell == .lstm ? s : nil)
+        }
+        let feeding = c.attention.isLuong && c.inputFeeding ? Tensor.zeros([batch, c.hiddenWidth]) : nil
+        return DecoderState(recurrent: initial, attentional: feeding,
+                            memory: attention.prepare(outputs: memoryValues, mask: mask), summary: summaries[c.layers - 1])
+    }
+
+    /// One decoder step.
+    /// - Parameter tokens: `y_{t−1}` for each row, `[B]`.
+    /// - Returns: the output `[B, H]` (before the vocabulary projection), the attention weights
+    ///   `[B, S]` (`nil` for `none`), and the next state.
+    public func step(tokens: [Int], state: DecoderState, context: inout ForwardContext)
+        -> (output: Tensor, weights: Tensor?, state: DecoderState) {
+        let c = configuration
+        let embedded = context.dropout(targetEmbedding(tokens, shape: [tokens.count]), c.dropout)
+        var next = state
+        switch c.attention {
+        case .none:
+            let (s, states) = decoder.step(Tensor.concat([embedded, state.summary], axis: 1), states: state.recurrent, context: &context)
+            next.recurrent = states
+            return (context.dropout(s, c.dropout), nil, next)
+        case .bahdanau:
+            let (contextVector, weights) = attention(query: state.recurrent[c.layers - 1].hidden, memory: state.memory)
+            let (s, states) = decoder.step(Tensor.concat([embedded, contextVector], axis: 1), states: state.recurrent, context: &context)
+            next.recurrent = states
+            return (context.dropout(s, c.dropout), weights, next)
+        case .luongDot, .luongGeneral, .luongConcat:
+            let input = state.attentional.map { Tensor.concat([embedded, $0], axis: 1) } ?? embedded
+            let (s, states) = decoder.step(input, states: state.recurrent, context: &context)
+            let (contextVector, weights) = attention(query: s, memory: state.memory)
+            let attended = attentional!(Tensor.concat([contextVector, s], axis: 1)).tanh()
+            next.recurrent = states
+            if next.attentional != nil { next.attentional = attended }
+            return (context.dropout(attended, c.dropout), weights, next)
+        }
+    }
+
+    /// Vocabulary logits for decoder outputs. - Parameter outputs: `[…, H]`. - Returns: `[…, V]`.
+    public func logits(_ outputs: Tensor) -> Tensor { output(outputs) }
+
+    /// The teacher-forced cross-entropy of a batch (mean over its target tokens).
+    public func loss(_ batch: Batch, labelSmoothing: Float = 0, context: inout ForwardContext) -> Tensor {
+        var state = encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
+        var outputs = [Tensor]()
+        for t in 0..<batch.targetLength {
+            let tokens = (0..<batch.size).map { batch.targetInput[$0 * batch.targetLength + t] }
+            let (out, _, next) = step(tokens: tokens, state: state, context: &context)
+            outputs.append(out)
+            state = next
+        }
+        // One vocabulary projection for all steps: [B, T, H] → [B, T, V].
+        let logits = logits(Tensor.stack(outputs, axis: 1))
+        return logits.crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, labelSmoothing: labelSmoothing)
+    }
+}
