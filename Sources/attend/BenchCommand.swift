@@ -1,7 +1,150 @@
-/// `attend bench gemm`: placeholder until the GEMM benchmark lands.
+import Autograd
+import Foundation
+
+/// `attend bench gemm`: the throughput of `GEMM.multiply` on one shape, checked against the
+/// naive loop.
+///
+/// The figure is `2·m·n·k` floating-point operations over the best (shortest) time per call.
+/// Shared machines are noisy, and noise only ever adds time, so the minimum over many samples
+/// is the stablest estimate of what the kernel itself costs.
 enum BenchCommand: Subcommand {
     static let name = "bench"
     static let summary = "measure kernel throughput"
-    static let usage = "usage: attend bench gemm --m M --n N --k K [--threads T]"
-    static func run(_ arguments: inout Arguments) throws { throw CommandError.failure("not implemented yet") }
+    static let usage = """
+        usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b]
+
+          --m, --n, --k     C = op(A)·op(B) with op(A) [M, K], op(B) [K, N] (each ≥ 1)
+          --threads T       threads for the product (default: \(Parallel.threadCount))
+          --repeat R        timed samples; the best one is reported (default 20)
+          --transpose-a     A is stored [K, M] and used transposed
+          --transpose-b     B is stored [N, K] and used transposed
+        """
+
+    static func run(_ arguments: inout Arguments) throws {
+        guard let kernel = arguments.positional() else { throw CommandError.usage("missing kernel name (gemm)") }
+        guard kernel == "gemm" else { throw CommandError.usage("unknown kernel '\(kernel)' (expected gemm)") }
+        guard let m = try arguments.int("m"), let n = try arguments.int("n"), let k = try arguments.int("k") else {
+            throw CommandError.usage("--m, --n and --k are required")
+        }
+        let threads = try arguments.int("threads") ?? Parallel.threadCount
+        let samples = try arguments.int("repeat") ?? 20
+        let transposeA = arguments.flag("transpose-a")
+        let transposeB = arguments.flag("transpose-b")
+        try arguments.finish()
+        guard m >= 1, n >= 1, k >= 1 else { throw CommandError.usage("--m, --n and --k must be at least 1") }
+        guard threads >= 1 else { throw CommandError.usage("--threads must be at least 1") }
+        guard samples >= 1 else { throw CommandError.usage("--repeat must be at least 1") }
+        let largest = max(Double(m) * Double(k), Double(k) * Double(n), Double(m) * Double(n))
+        guard largest <= 0x1p28 else { throw CommandError.failure("matrices of more than 2^28 elements are not supported") }
+
+        Parallel.threadCount = threads
+        let bench = GEMMBench(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        defer { bench.deallocate() }
+        let seconds = bench.bestSeconds(samples: samples)
+        let gflops = 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
+        let flags = (transposeA ? " transpose-a" : "") + (transposeB ? " transpose-b" : "")
+        print("gemm m=\(m) n=\(n) k=\(k)\(flags) threads=\(Parallel.threadCount): "
+              + "\(format(gflops, 1)) GFLOP/s (best of \(samples), \(formatDuration(seconds)))")
+
+        let (error, checkedRows) = bench.maximumRelativeError()
+        let tolerance = max(1e-4, Double(k) * 0x1p-24)
+        let scope = checkedRows == m ? "" : " (\(checkedRows) of \(m) rows)"
+        let verdict = error <= tolerance ? "ok" : "FAILED, tolerance \(String(format: "%.1e", tolerance))"
+        print("check: max relative error \(String(format: "%.1e", error)) vs naive loop\(scope): \(verdict)")
+        guard error <= tolerance else { throw CommandError.failure("GEMM result differs from the naive loop") }
+    }
+
+    private static func format(_ value: Double, _ decimals: Int) -> String {
+        String(format: "%.\(decimals)f", value)
+    }
+
+    private static func formatDuration(_ seconds: Double) -> String {
+        seconds >= 1e-3 ? "\(format(seconds * 1e3, 2)) ms" : "\(format(seconds * 1e6, 2)) µs"
+    }
+}
+
+/// Operands for one benchmarked shape, with uniform(-1, 1) entries from a fixed seed.
+private struct GEMMBench {
+    let m: Int, n: Int, k: Int
+    let transposeA: Bool, transposeB: Bool
+    let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    /// Stored row lengths: `A` is `[m, k]` (or `[k, m]`), `B` `[k, n]` (or `[n, k]`).
+    var lda: Int { transposeA ? m : k }
+    var ldb: Int { transposeB ? k : n }
+
+    init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) {
+        (self.m, self.n, self.k, self.transposeA, self.transposeB) = (m, n, k, transposeA, transposeB)
+        var generator = SeededGenerator(seed: 2024)
+        a = .allocate(capacity: m * k)
+        b = .allocate(capacity: k * n)
+        c = .allocate(capacity: m * n)
+        for i in 0..<m * k { a[i] = generator.uniform(-1, 1) }
+        for i in 0..<k * n { b[i] = generator.uniform(-1, 1) }
+        c.initialize(repeating: .nan, count: m * n)  // beta = 0 must not read it
+    }
+
+    func deallocate() {
+        a.deallocate()
+        b.deallocate()
+        c.deallocate()
+    }
+
+    func multiply() {
+        GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: n)
+    }
+
+    /// The shortest time per call over `samples` samples. Each sample times enough back-to-back
+    /// calls to last about a millisecond, so that clock resolution does not matter for tiny shapes.
+    func bestSeconds(samples: Int) -> Double {
+        // Warm-up: page in the operands, grow the packing buffers, start the pool's workers.
+        var calls = 0
+        let warmUpStart = now()
+        while calls < 3 || (now() - warmUpStart < 0.05 && calls < 1000) {
+            multiply()
+            calls += 1
+        }
+        let perCall = (now() - warmUpStart) / Double(calls)
+        let batch = max(1, min(100_000, Int(1e-3 / perCall)))
+        var best = Double.infinity
+        for _ in 0..<samples {
+            let start = now()
+            for _ in 0..<batch { multiply() }
+            best = min(best, (now() - start) / Double(batch))
+        }
+        return best
+    }
+
+    /// `max |C − naive| / (|op(A)|·|op(B)|)` entry by entry (the scale a float32 dot product's
+    /// rounding error is proportional to), over all rows of `C` when that is cheap, else over
+    /// 16 rows spread across it including the first and last.
+    func maximumRelativeError() -> (error: Double, rows: Int) {
+        let rows = m * n * k <= 1 << 24 || m <= 16 ? Array(0..<m)
+            : (0..<16).map { $0 * (m - 1) / 15 }
+        let absoluteA = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        let absoluteB = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+        let reference = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let scale = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { [absoluteA, absoluteB, reference, scale].forEach { $0.deallocate() } }
+        for i in 0..<m * k { absoluteA[i] = abs(a[i]) }
+        for i in 0..<k * n { absoluteB[i] = abs(b[i]) }
+        var worst = 0.0
+        for row in rows {
+            // Row `row` of op(A) starts at a + row·lda, or (transposed) at a + row with stride lda.
+            let offset = transposeA ? row : row * lda
+            GEMM.naive(transposeA: transposeA, transposeB: transposeB, m: 1, n: n, k: k,
+                       a: a + offset, lda: lda, b: b, ldb: ldb, c: reference, ldc: n)
+            GEMM.naive(transposeA: transposeA, transposeB: transposeB, m: 1, n: n, k: k,
+                       a: absoluteA + offset, lda: lda, b: absoluteB, ldb: ldb, c: scale, ldc: n)
+            for j in 0..<n {
+                let difference = abs(Double(c[row * n + j]) - Double(reference[j]))
+                let relative = difference / max(Double(scale[j]), Double(Float.leastNormalMagnitude))
+                // NaN (a kernel that read the NaN-filled C) must fail the check, not vanish in max.
+                worst = relative.isNaN ? .infinity : max(worst, relative)
+            }
+        }
+        return (worst, rows.count)
+    }
+
+    private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 }

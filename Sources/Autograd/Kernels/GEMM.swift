@@ -1,16 +1,50 @@
+import Foundation
+
 /// Single-precision general matrix multiply, row-major:
 /// `C = alpha · op(A) · op(B) + beta · C`, with `op(X)` = `X` or `Xᵀ`.
 ///
 /// `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `C` is `[m, n]`. Leading dimensions are the
 /// row strides of the matrices *as stored* (for a transposed `A`, stored `[k, m]`, `lda ≥ m`).
+///
+/// `multiply` follows the BLIS/Goto scheme. With `op(B)` cut into `kc × nc` blocks and
+/// `op(A)` into `mc × kc` blocks,
+///
+///     C[ic.., jc..] += Σ_pc op(A)[ic.., pc..] · op(B)[pc.., jc..]
+///
+/// each block is packed once into contiguous zero-padded micro-panels (`GEMMPacking.swift`)
+/// and every `8 × 32` tile of the product is then accumulated in registers by the FMA
+/// micro-kernel (`GEMMMicroKernel.swift`). The `B` block (`kc × nc`) stays in L2/L3, the `A`
+/// block (`mc × kc`) in L2, and one `kc × 32` `B` micro-panel in L1 while the kernel sweeps
+/// the `A` micro-panels past it. Large products are split over the `Parallel` pool.
 public enum GEMM {
+    /// Depth of a packed block: an L1-resident `B` micro-panel is `kc · 32 · 4` bytes (32 KiB).
+    static let blockDepth = 256
+    /// Rows of a packed `A` block: `mc · kc · 4` bytes (256 KiB) stays in L2.
+    static let blockRows = 256
+    /// Columns of a packed `B` block: `kc · nc · 4` bytes (4 MiB) stays in L3.
+    static let blockColumns = 4096
+    /// Below this many multiply-adds (`m · n · k`) a product runs on the calling thread: waking
+    /// another core costs about a microsecond, the time of ~100k multiply-adds.
+    static let parallelThreshold = 1 << 17
+
     public static func multiply(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        naive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        guard m > 0, n > 0 else { return }
+        guard k > 0, alpha != 0 else {
+            scale(m: m, n: n, by: beta, c: c, ldc: ldc)
+            return
+        }
+        let product = Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        let threads = Parallel.threadCount
+        if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(into: threads) {
+            Parallel.run(tasks: parts.count) { index in parts[index].compute() }
+        } else {
+            product.compute()
+        }
     }
 
     /// The reference triple loop the fast kernel is tested against (Float64 accumulation).
@@ -32,4 +66,214 @@ public enum GEMM {
             }
         }
     }
+
+    /// `C = beta · C` (the whole product when `k == 0` or `alpha == 0`); `beta == 0` writes zeros.
+    static func scale(m: Int, n: Int, by beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard beta != 1 else { return }
+        for i in 0..<m {
+            let row = c + i &* ldc
+            if beta == 0 {
+                row.update(repeating: 0, count: n)
+            } else {
+                for j in 0..<n { row[j] *= beta }
+            }
+        }
+    }
+}
+
+/// One call's operands: `C = alpha · op(A) · op(B) + beta · C`, or a band of it.
+private struct Product {
+    let transposeA: Bool, transposeB: Bool
+    let m: Int, n: Int, k: Int
+    let alpha: Float
+    let a: UnsafePointer<Float>, lda: Int
+    let b: UnsafePointer<Float>, ldb: Int
+    let beta: Float
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+
+    /// The product restricted to rows `rows` of `C`.
+    func rows(_ rows: Range<Int>) -> Product {
+        let start = rows.lowerBound
+        return Product(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                       a: transposeA ? a + start : a + start &* lda, lda: lda, b: b, ldb: ldb,
+                       beta: beta, c: c + start &* ldc, ldc: ldc)
+    }
+
+    /// The product restricted to columns `columns` of `C`.
+    func columns(_ columns: Range<Int>) -> Product {
+        let start = columns.lowerBound
+        return Product(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+                       a: a, lda: lda, b: transposeB ? b + start &* ldb : b + start, ldb: ldb,
+                       beta: beta, c: c + start, ldc: ldc)
+    }
+
+    /// Up to `parts` disjoint bands of `C` that together cover it, cut on tile boundaries, or
+    /// `nil` when the product is too narrow to share.
+    ///
+    /// Each band packs its own blocks, so a column split repeats the packing of `A` (`m · k`
+    /// per band) and a row split that of `B` (`k · n`): cut the dimension that repeats less,
+    /// as long as it has a tile per band.
+    func split(into parts: Int) -> [Product]? {
+        let rowTiles = (m &+ GEMM.tileRows &- 1) / GEMM.tileRows
+        let columnTiles = (n &+ GEMM.tileColumns &- 1) / GEMM.tileColumns
+        let byColumns = columnTiles >= parts && (m <= n || rowTiles < parts)
+        guard byColumns || rowTiles >= parts else { return nil }
+        let tiles = byColumns ? columnTiles : rowTiles
+        let tileSize = byColumns ? GEMM.tileColumns : GEMM.tileRows
+        let extent = byColumns ? n : m
+        return (0..<parts).map { part in
+            let lower = min(extent, tiles * part / parts * tileSize)
+            let upper = min(extent, tiles * (part + 1) / parts * tileSize)
+            return byColumns ? columns(lower..<upper) : rows(lower..<upper)
+        }
+    }
+
+    /// Computes this product on the calling thread, block by block.
+    ///
+    /// Packing is lazy: the first sweep over a block packs each `B` micro-panel, and the
+    /// first column of tiles each `A` micro-panel, just before the kernel first reads it, so
+    /// the kernel finds it in L1 rather than after a separate pass has pushed it out to L2.
+    /// When all rows fit one `A` block a `B` micro-panel is used by one sweep only, and a
+    /// single L1-resident panel buffer serves them all in turn.
+    func compute() {
+        let (mc, kc, nc) = (GEMM.blockRows, GEMM.blockDepth, GEMM.blockColumns)
+        let mr = GEMM.tileRows, nr = GEMM.tileColumns
+        let keepsB = m > mc
+        let workspace = GEMMWorkspace.current
+        let packedA = workspace.packedA(count: (min(m, mc) &+ mr &- 1) / mr &* mr &* min(k, kc))
+        let packedB = workspace.packedB(count: (keepsB ? (min(n, nc) &+ nr &- 1) / nr &* nr : nr) &* min(k, kc))
+        var jc = 0
+        while jc < n {
+            let columns = min(nc, n &- jc)
+            var pc = 0
+            while pc < k {
+                let depth = min(kc, k &- pc)
+                var ic = 0
+                while ic < m {
+                    let block = Block(
+                        rows: min(mc, m &- ic), columns: columns, depth: depth,
+                        a: a + (transposeA ? pc &* lda &+ ic : ic &* lda &+ pc),
+                        b: b + (transposeB ? jc &* ldb &+ pc : pc &* ldb &+ jc),
+                        c: c + (ic &* ldc &+ jc),
+                        // Earlier depth blocks already hold alpha · (partial product) + beta · C.
+                        beta: pc == 0 ? beta : 1,
+                        packsB: ic == 0, keepsB: keepsB)
+                    sweep(block, packedA: packedA, packedB: packedB, scratch: workspace.scratch)
+                    ic &+= mc
+                }
+                pc &+= kc
+            }
+            jc &+= nc
+        }
+    }
+
+    /// One `rows × columns` block of `C` with a `depth` slice of the operands.
+    private struct Block {
+        let rows: Int, columns: Int, depth: Int
+        /// Top-left elements of the operand blocks, as stored.
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>
+        let c: UnsafeMutablePointer<Float>
+        let beta: Float
+        /// Whether this sweep packs `B` (the first row block) or finds it packed.
+        let packsB: Bool
+        /// Whether the packed `B` block is kept for later row blocks, or packed one panel at a time.
+        let keepsB: Bool
+    }
+
+    /// Runs the micro-kernel over every tile of one block of `C`, column of tiles by column:
+    /// each `B` micro-panel is reused against all `A` micro-panels while it sits in L1.
+    private func sweep(_ block: Block, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+                       scratch: UnsafeMutablePointer<Float>) {
+        let mr = GEMM.tileRows, nr = GEMM.tileColumns
+        let depth = block.depth
+        let layout = GEMM.PanelLayout(transposedA: transposeA)
+        var jr = 0
+        while jr < block.columns {
+            let tileColumns = min(nr, block.columns &- jr)
+            let panelB = block.keepsB ? packedB + jr &* depth : packedB
+            if block.packsB {
+                GEMM.packB(transposed: transposeB, b: block.b + (transposeB ? jr &* ldb : jr), ldb: ldb,
+                           kc: depth, nc: tileColumns, into: panelB)
+            }
+            var ir = 0
+            while ir < block.rows {
+                let tileRows = min(mr, block.rows &- ir)
+                let panelA = packedA + ir &* depth
+                if jr == 0 {
+                    GEMM.packA(transposed: transposeA, a: block.a + (transposeA ? ir : ir &* lda), lda: lda,
+                               mc: tileRows, kc: depth, into: panelA)
+                }
+                let tile = block.c + (ir &* ldc &+ jr)
+                if tileRows == mr && tileColumns == nr {
+                    GEMM.microKernel(layout: layout, kc: depth, a: panelA, b: panelB,
+                                     c: tile, ldc: ldc, alpha: alpha, beta: block.beta)
+                } else {
+                    GEMM.edgeKernel(layout: layout, kc: depth, a: panelA, b: panelB, rows: tileRows,
+                                    columns: tileColumns, c: tile, ldc: ldc, alpha: alpha, beta: block.beta,
+                                    scratch: scratch)
+                }
+                ir &+= mr
+            }
+            jr &+= nr
+        }
+    }
+}
+
+/// Per-thread packing buffers, kept for the thread's lifetime so that steady-state calls
+/// allocate nothing. Each buffer only grows, to the largest block the thread has packed.
+final class GEMMWorkspace {
+    private var bufferA: UnsafeMutablePointer<Float>?
+    private var capacityA = 0
+    private var bufferB: UnsafeMutablePointer<Float>?
+    private var capacityB = 0
+    /// Room for one 8 × 32 edge tile.
+    let scratch = GEMMWorkspace.allocateFloats(GEMM.tileRows * GEMM.tileColumns)
+
+    deinit {
+        bufferA.map { UnsafeMutableRawPointer($0).deallocate() }
+        bufferB.map { UnsafeMutableRawPointer($0).deallocate() }
+        UnsafeMutableRawPointer(scratch).deallocate()
+    }
+
+    func packedA(count: Int) -> UnsafeMutablePointer<Float> {
+        Self.reserve(&bufferA, &capacityA, count)
+    }
+
+    func packedB(count: Int) -> UnsafeMutablePointer<Float> {
+        Self.reserve(&bufferB, &capacityB, count)
+    }
+
+    private static func reserve(_ buffer: inout UnsafeMutablePointer<Float>?, _ capacity: inout Int,
+                                _ count: Int) -> UnsafeMutablePointer<Float> {
+        if let existing = buffer, capacity >= count { return existing }
+        buffer.map { UnsafeMutableRawPointer($0).deallocate() }
+        let fresh = allocateFloats(count)
+        buffer = fresh
+        capacity = count
+        return fresh
+    }
+
+    /// 64-byte aligned, so packed `B` rows load as aligned 16-lane vectors.
+    private static func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    /// The calling thread's workspace, created on first use and freed when the thread exits.
+    static var current: GEMMWorkspace {
+        if let existing = pthread_getspecific(key) {
+            return Unmanaged<GEMMWorkspace>.fromOpaque(existing).takeUnretainedValue()
+        }
+        let workspace = GEMMWorkspace()
+        pthread_setspecific(key, Unmanaged.passRetained(workspace).toOpaque())
+        return workspace
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<GEMMWorkspace>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
 }

@@ -1,0 +1,145 @@
+/// The register-blocked inner kernel of `GEMM.multiply`.
+///
+/// One call computes an `mr × nr` (8 × 32) tile `T = Σₚ a(:, p) · b(p, :)` over a packed depth
+/// of `kc`, entirely in registers: 16 `SIMD16<Float>` accumulators (8 rows × two 16-lane
+/// halves) plus two `B` vectors and one broadcast `A` element stay within the 32 AVX-512
+/// registers. Each depth step issues 16 fused multiply-adds against 2 vector loads and 8
+/// scalar broadcasts, so the FMA units, not the loads, set the pace.
+
+typealias Float16Vector = SIMD16<Float>
+
+extension GEMM {
+    /// Rows of a register tile (and of a packed `A` micro-panel).
+    static let tileRows = 8
+    /// Columns of a register tile (and of a packed `B` micro-panel): two 16-lane vectors.
+    static let tileColumns = 32
+
+    /// How a packed `A` micro-panel is laid out: element `(i, p)` lives at `i · rowStride + p · columnStride`.
+    ///
+    /// Packing copies contiguous runs in both cases: rows of a plain `A` (`rowMajor`, stride
+    /// `kc` between rows) or `mr`-wide row segments of a stored-transposed `A` (`depthMajor`),
+    /// so neither orientation needs an element-wise transpose.
+    enum PanelLayout {
+        case rowMajor
+        case depthMajor
+
+        /// The layout `packA` uses for a plain (`false`) or stored-transposed (`true`) `A`.
+        init(transposedA: Bool) { self = transposedA ? .depthMajor : .rowMajor }
+    }
+
+    /// `C[0..<8, 0..<32] = alpha · T + beta · C` for a full tile written straight into `C`
+    /// (`beta == 0` never reads `C`), from a packed `A` micro-panel in `layout` and a packed
+    /// `B` micro-panel.
+    @inline(__always)
+    static func microKernel(
+        layout: PanelLayout, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        switch layout {
+        case .rowMajor: rowMajorKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case .depthMajor: depthMajorKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        }
+    }
+
+    /// `tileKernel` for `A` rows stored `kc` apart.
+    @inline(never)
+    static func rowMajorKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                               c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+        tileKernel(kc: kc, a: a, rowStride: kc, columnStride: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// `tileKernel` for `A` stored depth-major: the 8 row values of a depth step sit at constant
+    /// offsets from one pointer.
+    @inline(never)
+    static func depthMajorKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+        tileKernel(kc: kc, a: a, rowStride: 1, columnStride: tileRows, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// The shared body: the accumulators are named locals rather than an array so that they are
+    /// kept in registers for the whole depth loop.
+    @inline(__always)
+    static func tileKernel(
+        kc: Int, a: UnsafePointer<Float>, rowStride rs: Int, columnStride cs: Int,
+        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+    ) {
+        typealias V = Float16Vector
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
+        var pa = a
+        var pb = UnsafeRawPointer(b)
+        let r1 = rs, r2 = rs &* 2, r3 = rs &* 3, r4 = rs &* 4, r5 = rs &* 5, r6 = rs &* 6, r7 = rs &* 7
+        for _ in 0..<kc {
+            // Packed B panels are 64-byte aligned and 128 bytes per depth step: aligned loads.
+            let b0 = pb.load(as: V.self)
+            let b1 = pb.load(fromByteOffset: 64, as: V.self)
+            var x = V(repeating: pa[0])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+            x = V(repeating: pa[r1])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+            x = V(repeating: pa[r2])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+            x = V(repeating: pa[r3])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+            x = V(repeating: pa[r4])
+            c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+            x = V(repeating: pa[r5])
+            c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+            x = V(repeating: pa[r6])
+            c60 = c60.addingProduct(x, b0); c61 = c61.addingProduct(x, b1)
+            x = V(repeating: pa[r7])
+            c70 = c70.addingProduct(x, b0); c71 = c71.addingProduct(x, b1)
+            pa += cs
+            pb += 128
+        }
+        let s = ldc
+        storeRow(c00, c01, c, alpha: alpha, beta: beta)
+        storeRow(c10, c11, c + s, alpha: alpha, beta: beta)
+        storeRow(c20, c21, c + s &* 2, alpha: alpha, beta: beta)
+        storeRow(c30, c31, c + s &* 3, alpha: alpha, beta: beta)
+        storeRow(c40, c41, c + s &* 4, alpha: alpha, beta: beta)
+        storeRow(c50, c51, c + s &* 5, alpha: alpha, beta: beta)
+        storeRow(c60, c61, c + s &* 6, alpha: alpha, beta: beta)
+        storeRow(c70, c71, c + s &* 7, alpha: alpha, beta: beta)
+    }
+
+    /// `row[0..<32] = alpha · (low ‖ high) + beta · row`; rows of `C` need not be aligned.
+    @inline(__always)
+    static func storeRow(_ low: Float16Vector, _ high: Float16Vector, _ row: UnsafeMutablePointer<Float>,
+                         alpha: Float, beta: Float) {
+        let raw = UnsafeMutableRawPointer(row)
+        var x = low, y = high
+        if alpha != 1 {
+            x *= alpha
+            y *= alpha
+        }
+        if beta != 0 {
+            // beta == 0 must not read C: its old contents may be NaN.
+            x = x.addingProduct(beta, raw.loadUnaligned(as: Float16Vector.self))
+            y = y.addingProduct(beta, raw.loadUnaligned(fromByteOffset: 64, as: Float16Vector.self))
+        }
+        raw.storeBytes(of: x, as: Float16Vector.self)
+        raw.storeBytes(of: y, toByteOffset: 64, as: Float16Vector.self)
+    }
+
+    /// An edge tile: only `rows × columns` of the 8 × 32 tile lie inside `C`.
+    ///
+    /// The kernel writes the whole tile into `scratch` (packing padded the operands with
+    /// zeros), then the valid part is merged into `C` element by element.
+    static func edgeKernel(
+        layout: PanelLayout, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        rows: Int, columns: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        microKernel(layout: layout, kc: kc, a: a, b: b, c: scratch, ldc: tileColumns, alpha: alpha, beta: 0)
+        for i in 0..<rows {
+            let source = scratch + i &* tileColumns
+            let target = c + i &* ldc
+            if beta == 0 {
+                for j in 0..<columns { target[j] = source[j] }
+            } else {
+                for j in 0..<columns { target[j] = source[j] + beta * target[j] }
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+/// Packing: copying a block of `op(A)` or `op(B)` into the contiguous, zero-padded micro-panels
+/// the micro-kernel streams through.
+///
+/// Packing turns strided reads of the caller's matrices (any leading dimension, either
+/// orientation) into sequential ones, keeps a block resident in one cache level, and pads the
+/// edges with zeros so that the kernel always computes a full 8 × 32 tile.
+
+extension GEMM {
+    /// Packs `op(A)[0..<mc, 0..<kc]` into micro-panels of `tileRows` rows.
+    ///
+    /// Panel `r` (rows `8r ..< 8r + 8`) starts at `packed + 8r · kc`; inside it element `(i, p)`
+    /// is at `i · kc + p` for a plain `A` (`.rowMajor`: each row is one contiguous copy) and at
+    /// `p · 8 + i` for a stored-transposed `A` (`.depthMajor`: each depth step copies 8
+    /// adjacent stored elements). Rows past `mc` are zero.
+    ///
+    /// - Parameter a: the top-left element of the block, as stored.
+    static func packA(
+        transposed: Bool, a: UnsafePointer<Float>, lda: Int, mc: Int, kc: Int,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
+        let mr = tileRows
+        var panel = packed
+        var i0 = 0
+        while i0 < mc {
+            let rows = min(mr, mc &- i0)
+            if !transposed {
+                // op(A)(i, p) = a[i·lda + p]: copy each row's kc elements.
+                for i in 0..<rows {
+                    copy(a + (i0 &+ i) &* lda, to: panel + i &* kc, count: kc)
+                }
+                if rows < mr { (panel + rows &* kc).initialize(repeating: 0, count: (mr &- rows) &* kc) }
+            } else {
+                // op(A)(i, p) = a[p·lda + i]: depth step p holds stored row p's elements i0 ..< i0 + 8.
+                var source = a + i0
+                var target = panel
+                if rows == mr {
+                    for _ in 0..<kc {
+                        UnsafeMutableRawPointer(target).storeBytes(
+                            of: UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                        source += lda
+                        target += mr
+                    }
+                } else {
+                    for _ in 0..<kc {
+                        for i in 0..<rows { target[i] = source[i] }
+                        for i in rows..<mr { target[i] = 0 }
+                        source += lda
+                        target += mr
+                    }
+                }
+            }
+            panel += mr &* kc
+            i0 &+= mr
+        }
+    }
+
+    /// Packs `op(B)[0..<kc, 0..<nc]` into micro-panels of `tileColumns` columns.
+    ///
+    /// Panel `s` (columns `32s ..< 32s + 32`) starts at `packed + 32s · kc`; inside it element
+    /// `(p, j)` is at `p · 32 + j`, so each depth step is two aligned 16-lane vectors.
+    /// Columns past `nc` are zero.
+    ///
+    /// - Parameter b: the top-left element of the block, as stored.
+    static func packB(
+        transposed: Bool, b: UnsafePointer<Float>, ldb: Int, kc: Int, nc: Int,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
+        let nr = tileColumns
+        var panel = packed
+        var j0 = 0
+        while j0 < nc {
+            let columns = min(nr, nc &- j0)
+            if !transposed {
+                // op(B)(p, j) = b[p·ldb + j]: each depth step is a contiguous run of a stored row.
+                var source = b + j0
+                var target = panel
+                if columns == nr {
+                    for _ in 0..<kc {
+                        let s = UnsafeRawPointer(source), t = UnsafeMutableRawPointer(target)
+                        t.storeBytes(of: s.loadUnaligned(as: Float16Vector.self), as: Float16Vector.self)
+                        t.storeBytes(of: s.loadUnaligned(fromByteOffset: 64, as: Float16Vector.self),
+                                     toByteOffset: 64, as: Float16Vector.self)
+                        source += ldb
+                        target += nr
+                    }
+                } else {
+                    for _ in 0..<kc {
+                        for j in 0..<columns { target[j] = source[j] }
+                        for j in columns..<nr { target[j] = 0 }
+                        source += ldb
+                        target += nr
+                    }
+                }
+            } else {
+                // op(B)(p, j) = b[j·ldb + p]: a transpose. Walking each stored row keeps the reads
+                // sequential; the writes stride by one 128-byte depth step, which stays in L1.
+                for j in 0..<columns {
+                    let source = b + (j0 &+ j) &* ldb
+                    var target = panel + j
+                    for p in 0..<kc {
+                        target.pointee = source[p]
+                        target += nr
+                    }
+                }
+                if columns < nr {
+                    var target = panel
+                    for _ in 0..<kc {
+                        for j in columns..<nr { target[j] = 0 }
+                        target += nr
+                    }
+                }
+            }
+            panel += nr &* kc
+            j0 &+= nr
+        }
+    }
+
+    /// `target[0..<count] = source[0..<count]`, 16 lanes at a time.
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+        var index = 0
+        let s = UnsafeRawPointer(source), t = UnsafeMutableRawPointer(target)
+        while index &+ 16 <= count {
+            t.storeBytes(of: s.loadUnaligned(fromByteOffset: index &* 4, as: Float16Vector.self),
+                         toByteOffset: index &* 4, as: Float16Vector.self)
+            index &+= 16
+        }
+        while index < count {
+            target[index] = source[index]
+            index &+= 1
+        }
+    }
+}
