@@ -51,15 +51,15 @@ private func binary(_ operation: BinaryOperation, _ kind: OpKind, _ a: Tensor, _
     }
 }
 
-/// `out = f(x)` element-wise, with the pullback `∂x += g · f'(x, out)`.
-func unary(_ kind: OpKind, _ x: Tensor,
-           forward: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
-           derivative: @escaping (_ x: Float, _ y: Float) -> Float) -> Tensor {
+/// `out = a·x + c` element-wise: scalar addition, scaling and negation in one kernel,
+/// whose pullback is `∂x += a·g`.
+private func affine(_ kind: OpKind, _ x: Tensor, scale a: Float, shift c: Float) -> Tensor {
     let out = Tensor(uninitializedShape: x.shape)
-    forward(x.data, out.data, x.count)
+    let source = x.data, target = out.data
+    for i in 0..<x.count { target[i] = c.addingProduct(a, source[i]) }
     return Tape.record(kind, output: out, inputs: [x]) { gradient in
-        let gx = x.gradientPointer(), g = gradient.data, xs = x.data, ys = out.data
-        for i in 0..<x.count { gx[i] += g[i] * derivative(xs[i], ys[i]) }
+        let gx = x.gradientPointer(), g = gradient.data
+        for i in 0..<x.count { gx[i] = gx[i].addingProduct(a, g[i]) }
     }
 }
 
@@ -70,32 +70,27 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) -> Tensor { binary(.divide, .divide, a, b) }
 
     /// `x + c`.
-    public static func + (x: Tensor, c: Float) -> Tensor {
-        unary(.addScalar, x, forward: { s, d, n in for i in 0..<n { d[i] = s[i] + c } },
-              derivative: { _, _ in 1 })
-    }
+    public static func + (x: Tensor, c: Float) -> Tensor { affine(.addScalar, x, scale: 1, shift: c) }
     public static func + (c: Float, x: Tensor) -> Tensor { x + c }
     public static func - (x: Tensor, c: Float) -> Tensor { x + (-c) }
     public static func - (c: Float, x: Tensor) -> Tensor { (-x) + c }
 
     /// `x · c`.
-    public static func * (x: Tensor, c: Float) -> Tensor {
-        unary(.multiplyScalar, x, forward: { s, d, n in for i in 0..<n { d[i] = s[i] * c } },
-              derivative: { _, _ in c })
-    }
+    public static func * (x: Tensor, c: Float) -> Tensor { affine(.multiplyScalar, x, scale: c, shift: 0) }
     public static func * (c: Float, x: Tensor) -> Tensor { x * c }
     public static func / (x: Tensor, c: Float) -> Tensor { x * (1 / c) }
 
     /// `−x`.
-    public static prefix func - (x: Tensor) -> Tensor {
-        unary(.negate, x, forward: { s, d, n in for i in 0..<n { d[i] = -s[i] } },
-              derivative: { _, _ in -1 })
-    }
+    public static prefix func - (x: Tensor) -> Tensor { affine(.negate, x, scale: -1, shift: 0) }
 
     /// `xᵖ` element-wise; `∂/∂x = p·xᵖ⁻¹`. For a non-integer `p`, `x` must be positive.
     public func pow(_ p: Float) -> Tensor {
-        unary(.power, self, forward: { s, d, n in for i in 0..<n { d[i] = Foundation.pow(s[i], p) } },
-              derivative: { x, _ in p * Foundation.pow(x, p - 1) })
+        let x = self, out = Tensor(uninitializedShape: shape)
+        for i in 0..<count { out.data[i] = Foundation.pow(x.data[i], p) }
+        return Tape.record(.power, output: out, inputs: [x]) { gradient in
+            let gx = x.gradientPointer(), g = gradient.data, xs = x.data
+            for i in 0..<x.count { gx[i] += g[i] * p * Foundation.pow(xs[i], p - 1) }
+        }
     }
 }
 
