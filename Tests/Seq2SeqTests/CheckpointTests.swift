@@ -243,7 +243,10 @@ final class CheckpointTests: XCTestCase {
         }
         let missing = folder.appendingPathComponent("nope.safetensors")
         XCTAssertThrowsError(try Checkpoint.load(from: missing)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("cannot read \(missing.path): "), "\(error)")
+            XCTAssertEqual("\(error)", "cannot read \(missing.path): no such file")
+        }
+        XCTAssertThrowsError(try Checkpoint.load(from: folder)) { error in
+            XCTAssertEqual("\(error)", "cannot read \(folder.path): it is a folder, not a file")
         }
     }
 

@@ -43,7 +43,7 @@ public struct SafeTensorsFile {
         do {
             bytes = try Data(contentsOf: url)
         } catch {
-            throw SafeTensorsError(file: url.relativePath, problem: .unreadable(Self.reason(of: error)))
+            throw SafeTensorsError(file: url.relativePath, problem: .unreadable(Self.reason(of: error, reading: url)))
         }
         try self.init(data: bytes, file: url.relativePath)
     }
@@ -203,16 +203,16 @@ public struct SafeTensorsFile {
         return result + "\""
     }
 
-    /// The system's reason for a failed read, without Foundation's boilerplate.
-    static func reason(of error: Error) -> String {
+    /// The system's reason for a failed read, without Foundation's boilerplate (which on Linux is
+    /// often just `NSCocoaErrorDomain error 256`).
+    static func reason(of error: Error, reading url: URL) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue))
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
         }
-        if nsError.domain == NSCocoaErrorDomain, nsError.code == CocoaError.fileReadNoSuchFile.rawValue {
-            return "no such file"
-        }
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) { return "no such file" }
+        if isDirectory.boolValue { return "it is a folder, not a file" }
         return nsError.localizedDescription
     }
 }
