@@ -126,6 +126,18 @@ public final class RNNSeq2Seq: Module {
 
     /// The teacher-forced cross-entropy of a batch (mean over its target tokens).
     public func loss(_ batch: Batch, labelSmoothing: Float = 0, context: inout ForwardContext) -> Tensor {
+        logits(teacherForcedOutputs(batch, context: &context))
+            .crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, labelSmoothing: labelSmoothing)
+    }
+
+    /// The summed token negative log-likelihood of a batch, for perplexity.
+    public func lossSum(_ batch: Batch, context: inout ForwardContext) -> Float {
+        logits(teacherForcedOutputs(batch, context: &context))
+            .crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, reduction: .sum).item
+    }
+
+    /// Decoder outputs `[B, T, H]` with the reference target fed in (teacher forcing).
+    func teacherForcedOutputs(_ batch: Batch, context: inout ForwardContext) -> Tensor {
         var state = encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
         var outputs = [Tensor]()
         for t in 0..<batch.targetLength {
@@ -134,8 +146,7 @@ public final class RNNSeq2Seq: Module {
             outputs.append(out)
             state = next
         }
-        // One vocabulary projection for all steps: [B, T, H] → [B, T, V].
-        let logits = logits(Tensor.stack(outputs, axis: 1))
-        return logits.crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, labelSmoothing: labelSmoothing)
+        // Stacked so one vocabulary projection covers all steps: [B, T, H] → [B, T, V].
+        return Tensor.stack(outputs, axis: 1)
     }
 }

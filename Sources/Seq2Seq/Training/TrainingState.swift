@@ -21,6 +21,12 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var bestMetric: String?
     /// How many batches of the current epoch's order have been consumed.
     public var dataPosition: Int
+    /// The optimizer's counters (its step count, Adam's per-parameter steps).
+    public var optimizerCounters: [String: Int] = [:]
+    /// Validations in a row without a new best score, for early stopping.
+    public var validationsWithoutImprovement = 0
+    /// Training time so far, over every resumed session.
+    public var elapsedSeconds: Double = 0
 
     public init(step: Int = 0, epoch: Int = 0, rngState: [UInt64] = [], bestScore: Double? = nil,
                 bestMetric: String? = nil, dataPosition: Int = 0) {
@@ -35,6 +41,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case step, epoch, rngState = "rng_state", bestScore = "best_score", bestMetric = "best_metric"
         case dataPosition = "data_position"
+        case optimizerCounters = "optimizer_counters", validationsWithoutImprovement = "validations_without_improvement"
+        case elapsedSeconds = "elapsed_seconds"
     }
 
     public init(from decoder: Decoder) throws {
@@ -52,6 +60,9 @@ public struct TrainingState: Codable, Equatable, Sendable {
         bestScore = try container.decodeIfPresent(Double.self, forKey: .bestScore)
         bestMetric = try container.decodeIfPresent(String.self, forKey: .bestMetric)
         dataPosition = try container.decodeIfPresent(Int.self, forKey: .dataPosition) ?? 0
+        optimizerCounters = try container.decodeIfPresent([String: Int].self, forKey: .optimizerCounters) ?? [:]
+        validationsWithoutImprovement = try container.decodeIfPresent(Int.self, forKey: .validationsWithoutImprovement) ?? 0
+        elapsedSeconds = try container.decodeIfPresent(Double.self, forKey: .elapsedSeconds) ?? 0
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -62,6 +73,9 @@ public struct TrainingState: Codable, Equatable, Sendable {
         try container.encodeIfPresent(bestScore, forKey: .bestScore)
         try container.encodeIfPresent(bestMetric, forKey: .bestMetric)
         try container.encode(dataPosition, forKey: .dataPosition)
+        try container.encode(optimizerCounters, forKey: .optimizerCounters)
+        try container.encode(validationsWithoutImprovement, forKey: .validationsWithoutImprovement)
+        try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
     }
 
     /// Sixteen lowercase hex digits, zero-padded, so every word has the same width.

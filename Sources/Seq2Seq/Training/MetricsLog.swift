@@ -1,0 +1,32 @@
+import Foundation
+
+/// The run folder's CSV logs: `metrics.csv` (one row per step) and `validation.csv`.
+struct MetricsLog {
+    private let steps: FileHandle
+    private let validations: FileHandle
+
+    init(folder: URL, appending: Bool) throws {
+        steps = try Self.open(folder.appendingPathComponent("metrics.csv"), header: "step,epoch,loss,target_tokens,learning_rate,elapsed_s", appending: appending)
+        validations = try Self.open(folder.appendingPathComponent("validation.csv"), header: "step,epoch,loss,perplexity,bleu,exact_match", appending: appending)
+    }
+
+    private static func open(_ url: URL, header: String, appending: Bool) throws -> FileHandle {
+        if !appending || !FileManager.default.fileExists(atPath: url.path) {
+            guard FileManager.default.createFile(atPath: url.path, contents: Data((header + "\n").utf8)) else {
+                throw CorpusError.unreadable(path: url.path)
+            }
+        }
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        return handle
+    }
+
+    func step(_ step: Int, epoch: Int, loss: Float, tokens: Int, learningRate: Float, elapsed: Double) throws {
+        try steps.write(contentsOf: Data(String(format: "%d,%d,%.6f,%d,%.6g,%.3f\n", step, epoch, loss, tokens, learningRate, elapsed).utf8))
+    }
+
+    func validation(_ step: Int, epoch: Int, _ result: ValidationResult) throws {
+        try validations.write(contentsOf: Data(String(format: "%d,%d,%.6f,%.4f,%.2f,%.2f\n", step, epoch, result.loss,
+                                                      result.perplexity, result.bleu, result.exactMatch).utf8))
+    }
+}

@@ -1,0 +1,66 @@
+import Autograd
+import Foundation
+
+/// Why saved weights do not fit a model.
+public enum ModelStateError: Error, CustomStringConvertible, Equatable {
+    case missing(String)
+    case unexpected(String)
+    case shapeMismatch(name: String, expected: [Int], found: [Int])
+    case badConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let name): "checkpoint has no tensor '\(name)'"
+        case .unexpected(let name): "checkpoint has a tensor '\(name)' this model does not"
+        case .shapeMismatch(let name, let expected, let found): "tensor '\(name)' has shape \(found), the model expects \(expected)"
+        case .badConfiguration(let reason): "checkpoint configuration is unusable: \(reason)"
+        }
+    }
+}
+
+/// Copies named tensors into a module's parameters, checking names and shapes first.
+public enum ModelState {
+    public static func load(_ tensors: [(name: String, tensor: Tensor)], into module: Module) throws {
+        let saved = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        let expected = module.namedParameters
+        for (name, parameter) in expected {
+            guard let tensor = saved[name] else { throw ModelStateError.missing(name) }
+            guard tensor.shape == parameter.shape else {
+                throw ModelStateError.shapeMismatch(name: name, expected: parameter.shape, found: tensor.shape)
+            }
+        }
+        let known = Set(expected.map(\.name))
+        if let extra = tensors.first(where: { !known.contains($0.name) }) { throw ModelStateError.unexpected(extra.name) }
+        for (name, parameter) in expected { parameter.data.update(from: saved[name]!.data, count: parameter.count) }
+    }
+}
+
+/// The model configuration as a checkpoint stores it: `{"arch": "rnn", "rnn": {…}}`.
+public enum StoredConfiguration {
+    case rnn(RNNConfiguration)
+
+    private struct Envelope: Codable {
+        var arch: String
+        var rnn: RNNConfiguration?
+    }
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        switch self {
+        case .rnn(let configuration):
+            return String(decoding: try encoder.encode(Envelope(arch: "rnn", rnn: configuration)), as: UTF8.self)
+        }
+    }
+
+    public init(json: String) throws {
+        let envelope: Envelope
+        do { envelope = try JSONDecoder().decode(Envelope.self, from: Data(json.utf8)) } catch {
+            throw ModelStateError.badConfiguration("\(error)")
+        }
+        guard envelope.arch == "rnn", let configuration = envelope.rnn else {
+            throw ModelStateError.badConfiguration("architecture '\(envelope.arch)' is not supported by this version")
+        }
+        self = .rnn(configuration)
+    }
+}

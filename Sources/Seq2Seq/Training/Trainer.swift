@@ -1,0 +1,153 @@
+import Autograd
+import Foundation
+
+/// The training loop: teacher-forced cross-entropy, Adam with clipping, validation on the dev
+/// set, `last` and `best` checkpoints, early stopping, and an exact resume.
+///
+/// Everything random comes from `options.seed`: the initial weights, each epoch's batch order
+/// (`Batcher`), and dropout (the generator saved in every checkpoint), so a run that is
+/// interrupted and resumed computes the same losses as one that is not.
+public final class Trainer {
+    public let model: RNNSeq2Seq
+    public let options: TrainingOptions
+    public let sourceVocabulary: Vocabulary
+    public let targetVocabulary: Vocabulary
+    public private(set) var state: TrainingState
+    let optimizer: Adam
+    let batcher: Batcher
+    let dev: [(source: [Int], target: [Int])]
+    let runFolder: URL
+    private var generator: SeededGenerator
+    private var log: MetricsLog
+
+    /// - Parameters:
+    ///   - resume: a checkpoint of this run to continue from.
+    public init(model: RNNSeq2Seq, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary,
+                train: [(source: [Int], target: [Int])], dev: [(source: [Int], target: [Int])],
+                options: TrainingOptions, runFolder: URL, resume: Checkpoint? = nil) throws {
+        self.model = model
+        self.options = options
+        self.sourceVocabulary = sourceVocabulary
+        self.targetVocabulary = targetVocabulary
+        self.dev = dev
+        self.runFolder = runFolder
+        optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
+        batcher = Batcher(pairs: train, batchSize: options.batchSize, seed: options.seed)
+        state = TrainingState()
+        generator = SeededGenerator(seed: options.seed &+ 1)
+        try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
+        log = try MetricsLog(folder: runFolder, appending: resume != nil)
+        if let resume { try restore(resume) }
+    }
+
+    private func restore(_ checkpoint: Checkpoint) throws {
+        try ModelState.load(checkpoint.parameters, into: model)
+        var saved = OptimizerState(counters: checkpoint.trainingState.optimizerCounters)
+        for (name, tensor) in checkpoint.optimizerState { saved.tensors[name] = tensor }
+        try optimizer.load(saved)
+        state = checkpoint.trainingState
+        if let restored = SeededGenerator(state: state.rngState) { generator = restored }
+    }
+
+    /// Trains until the epochs, steps, time or patience run out.
+    public func run(report: (TrainingEvent) -> Void) throws {
+        let start = Date()
+        var elapsed: Double { state.elapsedSeconds + Date().timeIntervalSince(start) }
+        let sessionStart = state.elapsedSeconds
+        var windowTokens = 0, windowLoss = 0.0, windowSteps = 0, windowStart = Date()
+        while state.epoch < options.epochs {
+            let batches = batcher.batches(epoch: state.epoch)
+            while state.dataPosition < batches.count {
+                let batch = batches[state.dataPosition]
+                let loss = trainStep(batch)
+                state.step += 1
+                state.dataPosition += 1
+                windowTokens += batch.targetTokenCount
+                windowLoss += Double(loss)
+                windowSteps += 1
+                try log.step(state.step, epoch: state.epoch + 1, loss: loss, tokens: batch.targetTokenCount,
+                             learningRate: optimizer.learningRate, elapsed: elapsed)
+                if state.step % options.reportEvery == 0 {
+                    let seconds = Date().timeIntervalSince(windowStart)
+                    report(.progress(step: state.step, epoch: state.epoch + 1, loss: windowLoss / Double(windowSteps),
+                                     tokensPerSecond: Double(windowTokens) / Swift.max(seconds, 1e-9), elapsed: elapsed,
+                                     remaining: remaining(batchesPerEpoch: batches.count, elapsed: elapsed - sessionStart)))
+                    (windowTokens, windowLoss, windowSteps, windowStart) = (0, 0, 0, Date())
+                }
+                if let every = options.validateEvery, state.step % every == 0 {
+                    state.elapsedSeconds = elapsed
+                    if try validateAndSave(report: report) { return finish("patience ran out", report) }
+                }
+                if let limit = options.maximumSteps, state.step >= limit {
+                    state.elapsedSeconds = elapsed
+                    _ = try validateAndSave(report: report)
+                    return finish("reached \(limit) steps", report)
+                }
+                if let limit = options.timeLimit, elapsed - sessionStart >= limit {
+                    state.elapsedSeconds = elapsed
+                    _ = try validateAndSave(report: report)
+                    return finish("reached the time limit of \(Int(limit)) s", report)
+                }
+            }
+            state.epoch += 1
+            state.dataPosition = 0
+            state.elapsedSeconds = elapsed
+            if try validateAndSave(report: report) { return finish("patience ran out", report) }
+        }
+        finish("trained \(options.epochs) epochs", report)
+    }
+
+    private func finish(_ reason: String, _ report: (TrainingEvent) -> Void) {
+        report(.finished(reason: reason, step: state.step, elapsed: state.elapsedSeconds))
+    }
+
+    /// One optimisation step; returns the batch's mean token loss.
+    private func trainStep(_ batch: Batch) -> Float {
+        var context = ForwardContext(isTraining: true, generator: generator)
+        let loss = model.loss(batch, labelSmoothing: options.labelSmoothing, context: &context)
+        generator = context.generator
+        loss.backward()
+        if let clip = options.clipNorm { _ = clipGradientNorm(model.parameters, maxNorm: clip) }
+        optimizer.step()
+        optimizer.zeroGradients()
+        return loss.item
+    }
+
+    private func remaining(batchesPerEpoch: Int, elapsed: Double) -> Double? {
+        let done = state.step
+        guard done > 0, elapsed > 0 else { return nil }
+        var total = options.epochs * batchesPerEpoch
+        if let limit = options.maximumSteps { total = Swift.min(total, limit) }
+        let byTime = options.timeLimit.map { Swift.max(0, $0 - elapsed) }
+        let bySteps = Double(Swift.max(0, total - done)) * elapsed / Double(done)
+        return byTime.map { Swift.min($0, bySteps) } ?? bySteps
+    }
+
+    /// Validates, writes `last` (and `best` when improved); returns whether patience ran out.
+    private func validateAndSave(report: (TrainingEvent) -> Void) throws -> Bool {
+        let result = Evaluator(model: model, targetVocabulary: targetVocabulary).validate(dev, batchSize: options.batchSize)
+        let score = result.value(of: options.bestMetric)
+        let improved = state.bestScore.map { options.bestMetric.higherIsBetter ? score > $0 : score < $0 } ?? true
+        if improved {
+            state.bestScore = score
+            state.bestMetric = options.bestMetric.rawValue
+            state.validationsWithoutImprovement = 0
+        } else {
+            state.validationsWithoutImprovement += 1
+        }
+        try log.validation(state.step, epoch: state.epoch, result)
+        try checkpoint().save(inRunFolder: runFolder, isBest: improved)
+        report(.validation(step: state.step, epoch: state.epoch, result: result, isBest: improved))
+        return options.patience.map { state.validationsWithoutImprovement >= $0 } ?? false
+    }
+
+    /// The whole run as it stands: weights, optimizer moments, vocabularies, progress.
+    public func checkpoint() throws -> Checkpoint {
+        let saved = optimizer.state
+        state.optimizerCounters = saved.counters
+        state.rngState = generator.state
+        return Checkpoint(parameters: model.namedParameters, optimizerState: saved.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                          configuration: try StoredConfiguration.rnn(model.configuration).json(),
+                          sourceVocabulary: sourceVocabulary.tokens, targetVocabulary: targetVocabulary.tokens, trainingState: state)
+    }
+}
