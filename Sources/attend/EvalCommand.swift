@@ -16,7 +16,9 @@ enum EvalCommand: Subcommand {
           --alignments FILE  predicted word alignments, Pharaoh 'i-j' (source-target, 0-based)
           --gold FILE        gold sure alignments, Pharaoh, one line per sentence pair
           --possible FILE    gold possible alignments (added to the sure ones); default: none
-          --model FILE       translate and score a test set with a checkpoint (not available yet)
+          --model CHECKPOINT translate a test set and score it, with perplexity (not available yet)
+          --data DIR         with --model: the corpus folder (test.src, test.tgt, test.align if any)
+          --src FILE         with --model: the source sentences, scored against --ref
           --json             print one JSON object instead of one line per metric
 
         BLEU and chrF2 are sacrebleu's defaults (13a tokenisation, exp smoothing; chrF n=6, beta=2).

@@ -159,7 +159,7 @@ final class EvalCommandTests: XCTestCase {
     func testMissingFileExitsOne() throws {
         let (hyp, _) = try translationFiles()
         let missing = directory.appendingPathComponent("missing.txt").path
-        assertFailure(try attend(["eval", "--hyp", hyp, "--ref", missing]), status: 1, mentions: "missing.txt")
+        assertFailure(try attend(["eval", "--hyp", hyp, "--ref", missing]), status: 1, mentions: "no such file: \(missing)")
     }
 
     func testLineCountMismatchExitsOne() throws {

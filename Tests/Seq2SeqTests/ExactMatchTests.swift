@@ -21,18 +21,4 @@ final class ExactMatchTests: XCTestCase {
         XCTAssertEqual(try ExactMatch.corpusScore(hypotheses: [], references: []).percent, 0)
         XCTAssertThrowsError(try ExactMatch.corpusScore(hypotheses: ["a"], references: []))
     }
-
-    func testPerplexityIsExpOfMeanNegativeLogLikelihood() throws {
-        let value = try XCTUnwrap(Perplexity.value(totalNegativeLogLikelihood: 3 * log(4.0), tokenCount: 3))
-        XCTAssertEqual(value, 4, accuracy: 1e-12)
-        XCTAssertNil(Perplexity.value(totalNegativeLogLikelihood: 0, tokenCount: 0))
-    }
-
-    func testTextLinesSplitLikePython() {
-        XCTAssertEqual(TextLines.split("a\nb"), ["a", "b"])
-        XCTAssertEqual(TextLines.split("a\nb\n"), ["a", "b"])
-        XCTAssertEqual(TextLines.split(""), [])
-        XCTAssertEqual(TextLines.split("\n"), [""])
-        XCTAssertEqual(TextLines.split("a\r\nb\n\nc"), ["a\r", "b", "", "c"])
-    }
 }

@@ -2,11 +2,13 @@ import Foundation
 
 /// Why a text file could not be read.
 public enum TextFileError: Error, Equatable, CustomStringConvertible {
+    case missing(path: String)
     case unreadable(path: String)
     case notUTF8(path: String)
 
     public var description: String {
         switch self {
+        case .missing(let path): return "no such file: \(path)"
         case .unreadable(let path): return "cannot read \(path)"
         case .notUTF8(let path): return "\(path) is not valid UTF-8"
         }
@@ -19,7 +21,8 @@ public enum TextFileError: Error, Equatable, CustomStringConvertible {
 public enum TextLines {
     public static func read(path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw TextFileError.unreadable(path: path)
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw exists ? TextFileError.unreadable(path: path) : TextFileError.missing(path: path)
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw TextFileError.notUTF8(path: path)
