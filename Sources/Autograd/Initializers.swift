@@ -67,7 +67,7 @@ extension Tensor {
 
     /// The sign-corrected `Q` factor of the row-major `[rows, cols]` matrix `a` (of `aᵀ`,
     /// transposed back, when `rows < cols`), row-major `[rows, cols]`.
-    static func orthonormalized(_ a: [Double], rows: Int, cols: Int) -> [Double] {
+    public static func orthonormalized(_ a: [Double], rows: Int, cols: Int) -> [Double] {
         guard rows < cols else { return householderQ(a, rows: rows, cols: cols) }
         var transposed = [Double](repeating: 0, count: a.count)
         for i in 0..<rows { for j in 0..<cols { transposed[j * rows + i] = a[i * cols + j] } }

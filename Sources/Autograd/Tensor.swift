@@ -17,7 +17,7 @@ public final class Tensor {
     /// Whether gradients flow into this tensor. Parameters set it; op outputs inherit it.
     public var requiresGrad: Bool
     /// ∂loss/∂self after `backward()`, same shape; `nil` until a gradient arrives.
-    public internal(set) var grad: Tensor?
+    public var grad: Tensor?
     /// Index of the tape entry that produced this tensor, or -1 for a leaf.
     var tapeIndex = -1
 

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Autograd
+import Autograd
 
 /// `Vector` kernels against Foundation's Float64 functions (the reference, correctly rounded to
 /// well below a Float32 ulp) over dense sweeps, special values, aliasing and every tail length.

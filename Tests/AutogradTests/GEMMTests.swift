@@ -1,6 +1,6 @@
 import Dispatch
 import XCTest
-@testable import Autograd
+import Autograd
 
 /// `GEMM.multiply` against the Float64 reference loop on awkward shapes, and the thread pool
 /// behind it.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Autograd
+import Autograd
 
 final class InitializerTests: XCTestCase {
     /// `MᵀM` (when `columns`) or `MMᵀ`, for a row-major `[rows, cols]` tensor, against `gain²·I`.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Autograd
+import Autograd
 
 /// Optimizers against `torch.optim` (2.x, CPU; expected values printed by a script that ran
 /// the same steps), plus clipping, learning-rate schedules and state round trips.

@@ -1,7 +1,7 @@
 import Autograd
 import Foundation
 import XCTest
-@testable import Seq2Seq
+import Seq2Seq
 
 /// The safetensors reader/writer, atomic writes and the checkpoint layer on top of them.
 final class CheckpointTests: XCTestCase {

@@ -162,7 +162,7 @@ public struct SafeTensorsFile {
     }
 
     /// An IEEE binary16 value widened to Float32, exactly (by hand: `Float16` is missing on macOS/x86).
-    static func float(half: UInt16) -> Float {
+    public static func float(half: UInt16) -> Float {
         let sign: Float = half & 0x8000 == 0 ? 1 : -1
         let exponent = UInt32(half >> 10) & 0x1F
         let mantissa = UInt32(half & 0x3FF)
