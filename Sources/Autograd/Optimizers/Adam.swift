@@ -24,7 +24,7 @@ public final class Adam: Optimizer {
     public var stepCount: Int { moments.stepCount }
     private let moments: AdamMoments
 
-    /// - Precondition: `0 ≤ beta1 < 1`, `0 ≤ beta2 < 1`, `epsilon ≥ 0`.
+    /// - Precondition: `0 ≤ beta1 < 1`, `0 ≤ beta2 < 1`, `epsilon ≥ 0`; no tensor listed twice.
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0) {
         self.parameters = parameters
@@ -57,6 +57,7 @@ final class AdamMoments {
     init(parameters: [Tensor], beta1: Float, beta2: Float, epsilon: Float) {
         precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam betas must lie in [0, 1), got \(beta1), \(beta2)")
         precondition(epsilon >= 0, "Adam epsilon must be ≥ 0, got \(epsilon)")
+        precondition(areDistinct(parameters), "Adam: a parameter tensor is listed twice")
         self.parameters = parameters
         self.beta1 = beta1
         self.beta2 = beta2

@@ -20,7 +20,7 @@ public final class AdamW: Optimizer {
     public var stepCount: Int { moments.stepCount }
     private let moments: AdamMoments
 
-    /// - Precondition: `0 ≤ beta1 < 1`, `0 ≤ beta2 < 1`, `epsilon ≥ 0`.
+    /// - Precondition: `0 ≤ beta1 < 1`, `0 ≤ beta2 < 1`, `epsilon ≥ 0`; no tensor listed twice.
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
         self.parameters = parameters

@@ -88,6 +88,11 @@ extension OptimizerState {
     }
 }
 
+/// Whether `parameters` holds no tensor twice (a tensor listed twice would be updated twice).
+func areDistinct(_ parameters: [Tensor]) -> Bool {
+    Set(parameters.map(ObjectIdentifier.init)).count == parameters.count
+}
+
 // MARK: - Block iteration shared by the update kernels
 
 extension Vector {

@@ -21,11 +21,12 @@ public final class SGD: Optimizer {
     /// b for each parameter; empty when `momentum == 0`.
     private let momentumBuffers: [Tensor]
 
-    /// - Precondition: `momentum ≥ 0`; Nesterov needs `momentum > 0`.
+    /// - Precondition: `momentum ≥ 0`; Nesterov needs `momentum > 0`; no tensor listed twice.
     public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
                 weightDecay: Float = 0) {
         precondition(momentum >= 0, "SGD momentum must be ≥ 0, got \(momentum)")
         precondition(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0")
+        precondition(areDistinct(parameters), "SGD: a parameter tensor is listed twice")
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
