@@ -1,25 +1,3 @@
-/// A link between source word `source` and target word `target` (0-based), written `i-j` with the
-/// source index first, as in the Pharaoh / Moses / fast_align format.
-public struct AlignmentLink: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// The 0-based source index `i`.
-    public var source: Int
-    /// The 0-based target index `j`.
-    public var target: Int
-
-    public init(source: Int, target: Int) {
-        self.source = source
-        self.target = target
-    }
-
-    /// `"i-j"`.
-    public var description: String { "\(source)-\(target)" }
-
-    /// Ordered by source index, then target index.
-    public static func < (lhs: AlignmentLink, rhs: AlignmentLink) -> Bool {
-        (lhs.source, lhs.target) < (rhs.source, rhs.target)
-    }
-}
-
 /// Turns soft attention into hard word alignments in the Pharaoh format: one line per sentence
 /// of space-separated `i-j` links (0-based source index `i`, target index `j`).
 ///

@@ -3,7 +3,7 @@
 /// Indices are 0-based positions in the whitespace-tokenised sentences. In Pharaoh format
 /// (Moses, fast_align, GIZA++ post-processing) a sentence's links are written on one line as
 /// `i-j` pairs, source index first, separated by spaces: `0-0 1-2 2-1`.
-public struct AlignmentLink: Hashable, Comparable, Sendable {
+public struct AlignmentLink: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var source: Int
     public var target: Int
 
@@ -11,6 +11,9 @@ public struct AlignmentLink: Hashable, Comparable, Sendable {
         self.source = source
         self.target = target
     }
+
+    /// `"i-j"`, source index first.
+    public var description: String { "\(source)-\(target)" }
 
     public static func < (lhs: AlignmentLink, rhs: AlignmentLink) -> Bool {
         (lhs.source, lhs.target) < (rhs.source, rhs.target)
