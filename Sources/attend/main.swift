@@ -8,7 +8,7 @@ protocol Subcommand {
     static func run(_ arguments: inout Arguments) throws
 }
 
-let subcommands: [any Subcommand.Type] = [BenchCommand.self, EvalCommand.self]
+let subcommands: [any Subcommand.Type] = [TrainCommand.self, TranslateCommand.self, AlignCommand.self, EvalCommand.self, BenchCommand.self]
 
 func printUsage() {
     var text = "usage: attend <command> [options]\n\ncommands:\n"

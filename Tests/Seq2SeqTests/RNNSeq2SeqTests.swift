@@ -64,7 +64,7 @@ final class RNNSeq2SeqTests: XCTestCase {
                     for (hypothesis, source) in zip(decoded, sources) {
                         XCTAssertEqual(hypothesis.attention.count, hypothesis.tokens.count)
                         for row in hypothesis.attention {
-                            XCTAssertEqual(row.count, source.count)
+                            XCTAssertEqual(row.count, source.count + 1, "source words and </s>")
                             XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-4)
                         }
                     }

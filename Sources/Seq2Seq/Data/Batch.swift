@@ -1,11 +1,12 @@
 /// A batch of sentence pairs as padded id matrices, ready for a model.
 ///
-/// Targets are shifted for teacher forcing: the decoder reads `<s> y₁ … y_n` and is trained
-/// to emit `y₁ … y_n </s>`.
+/// Sources end with `</s>`, which gives attention a place to look for target words that have
+/// no source word. Targets are shifted for teacher forcing: the decoder reads `<s> y₁ … y_n`
+/// and is trained to emit `y₁ … y_n </s>`.
 public struct Batch {
-    /// `[B, S]`, row-major, padded with `SpecialToken.padding`.
+    /// `[B, S]`, row-major: `x₁ … x_m </s>`, padded with `SpecialToken.padding`.
     public var source: [Int]
-    /// The real length of each source row.
+    /// The real length of each source row (with its `</s>`).
     public var sourceLengths: [Int]
     /// `[B, T]`: `<s> y₁ … y_n`, padded.
     public var targetInput: [Int]
@@ -15,17 +16,17 @@ public struct Batch {
     public var sourceLength: Int
     public var targetLength: Int
 
-    /// Pads and shifts id sequences (without `<s>`/`</s>`) into a batch.
+    /// Pads, ends and shifts id sequences (given without `<s>`/`</s>`) into a batch.
     public init(sources: [[Int]], targets: [[Int]]) {
         precondition(sources.count == targets.count && !sources.isEmpty, "a batch needs as many targets as sources, and at least one")
-        let sourceLength = Swift.max(1, sources.map(\.count).max() ?? 1)
+        let sourceLength = (sources.map(\.count).max() ?? 0) + 1
         let targetLength = (targets.map(\.count).max() ?? 0) + 1
         func padding(_ n: Int) -> [Int] { Array(repeating: SpecialToken.padding, count: n) }
         size = sources.count
         self.sourceLength = sourceLength
         self.targetLength = targetLength
-        sourceLengths = sources.map(\.count)
-        source = sources.flatMap { $0 + padding(sourceLength - $0.count) }
+        sourceLengths = sources.map { $0.count + 1 }
+        source = sources.flatMap { $0 + [SpecialToken.end] + padding(sourceLength - 1 - $0.count) }
         targetInput = targets.flatMap { [SpecialToken.start] + $0 + padding(targetLength - 1 - $0.count) }
         targetOutput = targets.flatMap { $0 + [SpecialToken.end] + padding(targetLength - 1 - $0.count) }
     }

@@ -56,7 +56,12 @@ public struct ParallelCorpus: Sendable {
 
     /// The lines of a UTF-8 file: split at `\n`, a trailing `\r` dropped, no final empty line.
     public static func lines(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CorpusError.unreadable(path: path) }
+        // A FileHandle also reads pipes and process substitutions (`<(…)`), which
+        // `FileManager.contents(atPath:)` does not.
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
+              let handle = FileHandle(forReadingAtPath: path),
+              let data = try? handle.readToEnd() ?? Data() else { throw CorpusError.unreadable(path: path) }
         guard let text = String(data: data, encoding: .utf8) else { throw CorpusError.notUTF8(path: path) }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)

@@ -4,8 +4,8 @@ import Autograd
 public struct Hypothesis {
     /// Target ids, ending with `</s>` unless the length limit cut it.
     public var tokens: [Int]
-    /// Per target token, the attention weights over the source positions (`[T][S]`); empty
-    /// for a model without attention.
+    /// Per target token, the attention weights over the source positions and the source's
+    /// `</s>` (`[T][S + 1]`); empty for a model without attention.
     public var attention: [[Float]]
     /// `Σ log p(y_t | y_<t, x)`.
     public var logProbability: Double
@@ -37,7 +37,7 @@ public enum GreedySearch {
                     hypotheses[b].logProbability += Double(row[best])
                     if let weights {
                         let w = weights.data + b * batch.sourceLength
-                        hypotheses[b].attention.append(Array(UnsafeBufferPointer(start: w, count: sources[b].count)))
+                        hypotheses[b].attention.append(Array(UnsafeBufferPointer(start: w, count: batch.sourceLengths[b])))
                     }
                     tokens[b] = best
                     if best == SpecialToken.end || t + 1 >= limit[b] { finished[b] = true }

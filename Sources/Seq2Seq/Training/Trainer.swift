@@ -19,6 +19,9 @@ public final class Trainer {
     let runFolder: URL
     private var generator: SeededGenerator
     private var log: MetricsLog
+    private var lastValidatedStep: Int?
+    /// The epoch in progress, counted from 1 (the last one, between epochs).
+    private var displayedEpoch: Int { state.dataPosition == 0 ? Swift.max(state.epoch, 1) : state.epoch + 1 }
 
     /// - Parameters:
     ///   - resume: a checkpoint of this run to continue from.
@@ -125,6 +128,8 @@ public final class Trainer {
 
     /// Validates, writes `last` (and `best` when improved); returns whether patience ran out.
     private func validateAndSave(report: (TrainingEvent) -> Void) throws -> Bool {
+        if lastValidatedStep == state.step { return false }
+        lastValidatedStep = state.step
         let result = Evaluator(model: model, targetVocabulary: targetVocabulary).validate(dev, batchSize: options.batchSize)
         let score = result.value(of: options.bestMetric)
         let improved = state.bestScore.map { options.bestMetric.higherIsBetter ? score > $0 : score < $0 } ?? true
@@ -135,9 +140,9 @@ public final class Trainer {
         } else {
             state.validationsWithoutImprovement += 1
         }
-        try log.validation(state.step, epoch: state.epoch, result)
+        try log.validation(state.step, epoch: displayedEpoch, result)
         try checkpoint().save(inRunFolder: runFolder, isBest: improved)
-        report(.validation(step: state.step, epoch: state.epoch, result: result, isBest: improved))
+        report(.validation(step: state.step, epoch: displayedEpoch, result: result, isBest: improved))
         return options.patience.map { state.validationsWithoutImprovement >= $0 } ?? false
     }
 
