@@ -19,6 +19,8 @@ struct TrainSettings: Codable {
     var bestMetric = "exact"
     var labelSmoothing: Float = 0
     var seed: UInt64 = 1
+    /// The `--data` folder, checked when the corpora are loaded.
+    var corpusFolder: String?
 
     /// The defaults train a bidirectional GRU with Bahdanau attention that solves the shipped
     /// reverse task in a few minutes on two cores.
@@ -103,10 +105,7 @@ struct TrainSettings: Codable {
         } else {
             let folder = folder ?? Self.defaultCorpus
             func path(_ split: String, _ ext: String) -> String { (folder as NSString).appendingPathComponent("\(split).\(ext)") }
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-                throw CommandError.failure("no corpus folder at \(folder)" + (folder == Self.defaultCorpus ? " (run attend from the project folder, or pass --data DIR)" : ""))
-            }
+            corpusFolder = folder
             (trainSource, trainTarget) = (path("train", sourceExtension), path("train", targetExtension))
             (devSource, devTarget) = (path("dev", sourceExtension), path("dev", targetExtension))
         }
@@ -124,6 +123,12 @@ struct TrainSettings: Codable {
 
     /// The corpora the settings name.
     func loadCorpora() throws -> (train: ParallelCorpus, dev: ParallelCorpus) {
+        if let folder = corpusFolder {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CommandError.failure("no corpus folder at \(folder)" + (folder == Self.defaultCorpus ? " (run attend from the project folder, or pass --data DIR)" : ""))
+            }
+        }
         do {
             if trainTarget.isEmpty {
                 return (try ParallelCorpus.load(tsvPath: trainSource), try ParallelCorpus.load(tsvPath: devSource))

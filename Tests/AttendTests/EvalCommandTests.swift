@@ -3,25 +3,7 @@ import XCTest
 
 /// `attend eval` end to end: runs the built binary and checks its stdout, stderr and exit code.
 final class EvalCommandTests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
-    }
-
-    /// The `attend` executable beside the test bundle, wherever the scratch path and
-    /// configuration put it (on Linux `Bundle.main` is the test runner's directory).
-    static let binary: URL = {
-        var candidates = [Bundle.main.bundleURL]
-        candidates += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        for directory in candidates {
-            let url = directory.appendingPathComponent("attend")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return Bundle.main.bundleURL.appendingPathComponent("attend")
-    }()
+    typealias Run = AttendProcess.Run
 
     private var directory: URL!
 
@@ -42,20 +24,7 @@ final class EvalCommandTests: XCTestCase {
     }
 
     private func attend(_ arguments: [String], input: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe(), inputPipe = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = inputPipe
-        try process.run()
-        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try inputPipe.fileHandleForWriting.close()
-        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        try AttendProcess.run(arguments, input: input)
     }
 
     private func translationFiles() throws -> (hyp: String, ref: String) {

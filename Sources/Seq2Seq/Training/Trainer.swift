@@ -54,10 +54,10 @@ public final class Trainer {
 
     /// Trains until the epochs, steps, time or patience run out.
     public func run(report: (TrainingEvent) -> Void) throws {
-        let start = Date()
-        var elapsed: Double { state.elapsedSeconds + Date().timeIntervalSince(start) }
+        let start = Stopwatch()
         let sessionStart = state.elapsedSeconds
-        var windowTokens = 0, windowLoss = 0.0, windowSteps = 0, windowStart = Date()
+        var elapsed: Double { sessionStart + start.seconds }
+        var windowTokens = 0, windowLoss = 0.0, windowSteps = 0, window = Stopwatch()
         while state.epoch < options.epochs {
             let batches = batcher.batches(epoch: state.epoch)
             while state.dataPosition < batches.count {
@@ -71,11 +71,11 @@ public final class Trainer {
                 try log.step(state.step, epoch: state.epoch + 1, loss: loss, tokens: batch.targetTokenCount,
                              learningRate: optimizer.learningRate, elapsed: elapsed)
                 if state.step % options.reportEvery == 0 {
-                    let seconds = Date().timeIntervalSince(windowStart)
+                    let seconds = window.seconds
                     report(.progress(step: state.step, epoch: state.epoch + 1, loss: windowLoss / Double(windowSteps),
                                      tokensPerSecond: Double(windowTokens) / Swift.max(seconds, 1e-9), elapsed: elapsed,
                                      remaining: remaining(batchesPerEpoch: batches.count, elapsed: elapsed - sessionStart)))
-                    (windowTokens, windowLoss, windowSteps, windowStart) = (0, 0, 0, Date())
+                    (windowTokens, windowLoss, windowSteps, window) = (0, 0, 0, Stopwatch())
                 }
                 if let every = options.validateEvery, state.step % every == 0 {
                     state.elapsedSeconds = elapsed
@@ -155,4 +155,10 @@ public final class Trainer {
                           configuration: try StoredConfiguration.rnn(model.configuration).json(),
                           sourceVocabulary: sourceVocabulary.tokens, targetVocabulary: targetVocabulary.tokens, trainingState: state)
     }
+}
+
+/// Seconds on the monotonic clock (the wall clock may jump).
+struct Stopwatch {
+    private let start = DispatchTime.now().uptimeNanoseconds
+    var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 }
