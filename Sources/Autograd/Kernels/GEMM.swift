@@ -26,6 +26,9 @@ public enum GEMM {
     /// Below this many multiply-adds (`m · n · k`) a product runs on the calling thread: waking
     /// another core costs about a microsecond, the time of ~100k multiply-adds.
     static let parallelThreshold = 1 << 17
+    /// Whether thin products may take the unpacked kernels (`GEMMSmall.swift`); tests turn it
+    /// off to run the same shapes through the packed path.
+    nonisolated(unsafe) static var allowsUnpacked = true
 
     public static func multiply(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -35,6 +38,13 @@ public enum GEMM {
         guard m > 0, n > 0 else { return }
         guard k > 0, alpha != 0 else {
             scale(m: m, n: n, by: beta, c: c, ldc: ldc)
+            return
+        }
+        if GEMM.allowsUnpacked, multiplyUnpacked(
+            m: m, n: n, k: k, alpha: alpha,
+            x: Operand(base: a, rowStride: transposeA ? 1 : lda, columnStride: transposeA ? lda : 1),
+            y: Operand(base: b, rowStride: transposeB ? 1 : ldb, columnStride: transposeB ? ldb : 1),
+            beta: beta, c: Result(base: c, rowStride: ldc, columnStride: 1)) {
             return
         }
         let product = Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
