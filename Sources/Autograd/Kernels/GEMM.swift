@@ -21,8 +21,8 @@ public enum GEMM {
     static let blockDepth = 256
     /// Rows of a packed `A` block: `mc · kc · 4` bytes (256 KiB) stays in L2.
     static let blockRows = 256
-    /// Columns of a packed `B` block: `kc · nc · 4` bytes (4 MiB) stays in L3.
-    static let blockColumns = 4096
+    /// Columns of a packed `B` block: `kc · nc · 4` bytes (1 MiB) stays in L2.
+    static let blockColumns = 1024
     /// Below this many multiply-adds (`m · n · k`) a product runs on the calling thread: waking
     /// another core costs about a microsecond, the time of ~100k multiply-adds.
     static let parallelThreshold = 1 << 17
@@ -190,41 +190,57 @@ private struct Product {
         let keepsB: Bool
     }
 
-    /// Runs the micro-kernel over every tile of one block of `C`, column of tiles by column:
-    /// each `B` micro-panel is reused against all `A` micro-panels while it sits in L1.
+    /// Runs the micro-kernel over every tile of one block of `C`, packing each micro-panel
+    /// just before its first use.
+    ///
+    /// With the whole packed `B` block kept (`keepsB`, it sits in L2), tiles go row by row: one
+    /// `A` micro-panel (8 KiB) stays in L1 while the `B` micro-panels stream past it, which
+    /// measured ~6% faster than the reverse. With a single `B` panel buffer, tiles must go
+    /// column by column, each fresh `B` micro-panel (32 KiB) meeting all the `A` ones.
     private func sweep(_ block: Block, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
                        scratch: UnsafeMutablePointer<Float>) {
         let mr = GEMM.tileRows, nr = GEMM.tileColumns
         let depth = block.depth
         let layout = GEMM.PanelLayout(transposedA: transposeA)
-        var jr = 0
-        while jr < block.columns {
-            let tileColumns = min(nr, block.columns &- jr)
-            let panelB = block.keepsB ? packedB + jr &* depth : packedB
-            if block.packsB {
-                GEMM.packB(transposed: transposeB, b: block.b + (transposeB ? jr &* ldb : jr), ldb: ldb,
-                           kc: depth, nc: tileColumns, into: panelB)
+
+        @inline(__always) func packA(_ ir: Int) {
+            GEMM.packA(transposed: transposeA, a: block.a + (transposeA ? ir : ir &* lda), lda: lda,
+                       mc: min(mr, block.rows &- ir), kc: depth, into: packedA + ir &* depth)
+        }
+        @inline(__always) func packB(_ jr: Int, into panel: UnsafeMutablePointer<Float>) {
+            GEMM.packB(transposed: transposeB, b: block.b + (transposeB ? jr &* ldb : jr), ldb: ldb,
+                       kc: depth, nc: min(nr, block.columns &- jr), into: panel)
+        }
+        @inline(__always) func tile(_ ir: Int, _ jr: Int, panelB: UnsafeMutablePointer<Float>) {
+            let rows = min(mr, block.rows &- ir), columns = min(nr, block.columns &- jr)
+            let panelA = packedA + ir &* depth
+            let target = block.c + (ir &* ldc &+ jr)
+            if rows == mr && columns == nr {
+                GEMM.microKernel(layout: layout, kc: depth, a: panelA, b: panelB,
+                                 c: target, ldc: ldc, alpha: alpha, beta: block.beta)
+            } else {
+                GEMM.edgeKernel(layout: layout, kc: depth, a: panelA, b: panelB, rows: rows, columns: columns,
+                                c: target, ldc: ldc, alpha: alpha, beta: block.beta, scratch: scratch)
             }
-            var ir = 0
-            while ir < block.rows {
-                let tileRows = min(mr, block.rows &- ir)
-                let panelA = packedA + ir &* depth
-                if jr == 0 {
-                    GEMM.packA(transposed: transposeA, a: block.a + (transposeA ? ir : ir &* lda), lda: lda,
-                               mc: tileRows, kc: depth, into: panelA)
+        }
+
+        if block.keepsB {
+            for ir in stride(from: 0, to: block.rows, by: mr) {
+                packA(ir)
+                for jr in stride(from: 0, to: block.columns, by: nr) {
+                    let panelB = packedB + jr &* depth
+                    if block.packsB && ir == 0 { packB(jr, into: panelB) }
+                    tile(ir, jr, panelB: panelB)
                 }
-                let tile = block.c + (ir &* ldc &+ jr)
-                if tileRows == mr && tileColumns == nr {
-                    GEMM.microKernel(layout: layout, kc: depth, a: panelA, b: panelB,
-                                     c: tile, ldc: ldc, alpha: alpha, beta: block.beta)
-                } else {
-                    GEMM.edgeKernel(layout: layout, kc: depth, a: panelA, b: panelB, rows: tileRows,
-                                    columns: tileColumns, c: tile, ldc: ldc, alpha: alpha, beta: block.beta,
-                                    scratch: scratch)
-                }
-                ir &+= mr
             }
-            jr &+= nr
+        } else {
+            for jr in stride(from: 0, to: block.columns, by: nr) {
+                packB(jr, into: packedB)
+                for ir in stride(from: 0, to: block.rows, by: mr) {
+                    if jr == 0 { packA(ir) }
+                    tile(ir, jr, panelB: packedB)
+                }
+            }
         }
     }
 }
