@@ -9,13 +9,14 @@ import Foundation
 /// `multiply` follows the BLIS/Goto scheme. With `op(B)` cut into `kc × nc` blocks and
 /// `op(A)` into `mc × kc` blocks,
 ///
-///     C[ic.., jc..] += Σ_pc op(A)[ic.., pc..] · op(B)[pc.., jc..]
+///     C[ic.., jc..] = alpha · Σ_pc op(A)[ic.., pc..] · op(B)[pc.., jc..] + beta · C[ic.., jc..]
 ///
-/// each block is packed once into contiguous zero-padded micro-panels (`GEMMPacking.swift`)
-/// and every `8 × 32` tile of the product is then accumulated in registers by the FMA
-/// micro-kernel (`GEMMMicroKernel.swift`). The `B` block (`kc × nc`) stays in L2/L3, the `A`
-/// block (`mc × kc`) in L2, and one `kc × 32` `B` micro-panel in L1 while the kernel sweeps
-/// the `A` micro-panels past it. Large products are split over the `Parallel` pool.
+/// each block is packed into contiguous zero-padded micro-panels (`GEMMPacking.swift`), and
+/// every `8 × 32` tile of the product is accumulated in registers by the FMA micro-kernel
+/// (`GEMMMicroKernel.swift`); `beta` applies to the first depth block only, later ones add.
+/// Thin products (`m` or `n` ≤ 4) skip packing (`GEMMSmall.swift`). Products of at least
+/// `parallelThreshold` multiply-adds are split into one band of `C` per thread of the
+/// `Parallel` pool.
 public enum GEMM {
     /// Depth of a packed block: an L1-resident `B` micro-panel is `kc · 32 · 4` bytes (32 KiB).
     static let blockDepth = 256
@@ -23,9 +24,12 @@ public enum GEMM {
     static let blockRows = 256
     /// Columns of a packed `B` block: `kc · nc · 4` bytes (1 MiB) stays in L2.
     static let blockColumns = 1024
-    /// Below this many multiply-adds (`m · n · k`) a product runs on the calling thread: waking
-    /// another core costs about a microsecond, the time of ~100k multiply-adds.
-    static let parallelThreshold = 1 << 17
+    /// Below this many multiply-adds (`m · n · k`) a product runs on the calling thread.
+    ///
+    /// Handing a band to the spinning worker costs well under a microsecond, but each band
+    /// packs its own copy of one operand: measured, 64×64×64 (3.5 µs) ran slower on two
+    /// threads and 64×128×64 faster.
+    static let parallelThreshold = 1 << 19
     /// Whether thin products may take the unpacked kernels (`GEMMSmall.swift`); tests turn it
     /// off to run the same shapes through the packed path.
     nonisolated(unsafe) static var allowsUnpacked = true
@@ -50,7 +54,7 @@ public enum GEMM {
         let product = Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         let threads = Parallel.threadCount
-        if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(into: threads) {
+        if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(threads: threads) {
             Parallel.run(tasks: parts.count) { index in parts[index].compute() }
         } else {
             product.compute()
@@ -117,20 +121,22 @@ private struct Product {
                        beta: beta, c: c + start, ldc: ldc)
     }
 
-    /// Up to `parts` disjoint bands of `C` that together cover it, cut on tile boundaries, or
-    /// `nil` when the product is too narrow to share.
+    /// One band of `C` per thread, disjoint, together covering it and cut on tile boundaries,
+    /// or `nil` when the product is too narrow to share.
     ///
     /// Each band packs its own blocks, so a column split repeats the packing of `A` (`m · k`
     /// per band) and a row split that of `B` (`k · n`): cut the dimension that repeats less,
-    /// as long as it has a tile per band.
-    func split(into parts: Int) -> [Product]? {
+    /// as long as it has a tile per band. (Twice as many bands, for load balance when another
+    /// process shares a core, measured 290 against 310 GFLOP/s at 1024³ on a quiet machine.)
+    func split(threads: Int) -> [Product]? {
         let rowTiles = (m &+ GEMM.tileRows &- 1) / GEMM.tileRows
         let columnTiles = (n &+ GEMM.tileColumns &- 1) / GEMM.tileColumns
-        let byColumns = columnTiles >= parts && (m <= n || rowTiles < parts)
-        guard byColumns || rowTiles >= parts else { return nil }
+        let byColumns = columnTiles >= threads && (m <= n || rowTiles < threads)
+        guard byColumns || rowTiles >= threads else { return nil }
         let tiles = byColumns ? columnTiles : rowTiles
         let tileSize = byColumns ? GEMM.tileColumns : GEMM.tileRows
         let extent = byColumns ? n : m
+        let parts = threads
         return (0..<parts).map { part in
             let lower = min(extent, tiles * part / parts * tileSize)
             let upper = min(extent, tiles * (part + 1) / parts * tileSize)
