@@ -13,6 +13,7 @@ final class GEMMTests: XCTestCase {
 
     override func tearDown() {
         Parallel.threadCount = savedThreadCount
+        GEMM.allowsUnpacked = true
     }
 
     /// Every combination of m, n, k from {1, 7, 33, 257}: below, at and across tile edges (8 × 32)
@@ -54,6 +55,29 @@ final class GEMMTests: XCTestCase {
                     checkAgainstNaive(Case(m: shape.m, n: shape.n, k: shape.k, transposeA: transposeA,
                                            transposeB: transposeB, alpha: index % 2 == 0 ? 1 : -1.5, beta: beta,
                                            padding: index % 2 == 0 ? 0 : 5, threads: threads))
+                }
+            }
+        }
+    }
+
+    /// Thin products (a few rows or columns: matrix–vector products, a handful of decoder
+    /// states) take the unpacked kernels; each must agree with the packed path's answer, so the
+    /// same shapes run both ways. Strides of 1 or not, k below and above the dot form's cutoff,
+    /// and padded leading dimensions (which force the unpacked path to copy).
+    func testThinProductsBothPaths() {
+        let shapes: [(m: Int, n: Int, k: Int)] = [
+            (1, 64, 64), (1, 70, 31), (64, 1, 512), (3, 1000, 17), (4, 257, 100), (257, 4, 100),
+            (2, 33, 47), (33, 2, 47), (1, 1, 300), (4, 4, 4), (1, 15, 40), (17, 3, 64),
+        ]
+        for allowsUnpacked in [true, false] {
+            GEMM.allowsUnpacked = allowsUnpacked
+            for (index, shape) in shapes.enumerated() {
+                for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                    for padding in [0, 3] {
+                        checkAgainstNaive(Case(m: shape.m, n: shape.n, k: shape.k, transposeA: transposeA,
+                                               transposeB: transposeB, alpha: index % 2 == 0 ? 1 : 0.5,
+                                               beta: [0, 1, 0.5][index % 3], padding: padding, threads: 1))
+                    }
                 }
             }
         }

@@ -9,23 +9,30 @@ import Foundation
 /// `multiply` follows the BLIS/Goto scheme. With `op(B)` cut into `kc × nc` blocks and
 /// `op(A)` into `mc × kc` blocks,
 ///
-///     C[ic.., jc..] += Σ_pc op(A)[ic.., pc..] · op(B)[pc.., jc..]
+///     C[ic.., jc..] = alpha · Σ_pc op(A)[ic.., pc..] · op(B)[pc.., jc..] + beta · C[ic.., jc..]
 ///
-/// each block is packed once into contiguous zero-padded micro-panels (`GEMMPacking.swift`)
-/// and every `8 × 32` tile of the product is then accumulated in registers by the FMA
-/// micro-kernel (`GEMMMicroKernel.swift`). The `B` block (`kc × nc`) stays in L2/L3, the `A`
-/// block (`mc × kc`) in L2, and one `kc × 32` `B` micro-panel in L1 while the kernel sweeps
-/// the `A` micro-panels past it. Large products are split over the `Parallel` pool.
+/// each block is packed into contiguous zero-padded micro-panels (`GEMMPacking.swift`), and
+/// every `8 × 32` tile of the product is accumulated in registers by the FMA micro-kernel
+/// (`GEMMMicroKernel.swift`); `beta` applies to the first depth block only, later ones add.
+/// Thin products (`m` or `n` ≤ 4) skip packing (`GEMMSmall.swift`). Products of at least
+/// `parallelThreshold` multiply-adds are split into one band of `C` per thread of the
+/// `Parallel` pool.
 public enum GEMM {
     /// Depth of a packed block: an L1-resident `B` micro-panel is `kc · 32 · 4` bytes (32 KiB).
     static let blockDepth = 256
     /// Rows of a packed `A` block: `mc · kc · 4` bytes (256 KiB) stays in L2.
     static let blockRows = 256
-    /// Columns of a packed `B` block: `kc · nc · 4` bytes (4 MiB) stays in L3.
-    static let blockColumns = 4096
-    /// Below this many multiply-adds (`m · n · k`) a product runs on the calling thread: waking
-    /// another core costs about a microsecond, the time of ~100k multiply-adds.
-    static let parallelThreshold = 1 << 17
+    /// Columns of a packed `B` block: `kc · nc · 4` bytes (1 MiB) stays in L2.
+    static let blockColumns = 1024
+    /// Below this many multiply-adds (`m · n · k`) a product runs on the calling thread.
+    ///
+    /// Handing a band to the spinning worker costs well under a microsecond, but each band
+    /// packs its own copy of one operand: measured, 64×64×64 (3.5 µs) ran slower on two
+    /// threads and 64×128×64 faster.
+    static let parallelThreshold = 1 << 19
+    /// Whether thin products may take the unpacked kernels (`GEMMSmall.swift`); tests turn it
+    /// off to run the same shapes through the packed path.
+    nonisolated(unsafe) static var allowsUnpacked = true
 
     public static func multiply(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -37,10 +44,17 @@ public enum GEMM {
             scale(m: m, n: n, by: beta, c: c, ldc: ldc)
             return
         }
+        if GEMM.allowsUnpacked, multiplyUnpacked(
+            m: m, n: n, k: k, alpha: alpha,
+            x: Operand(base: a, rowStride: transposeA ? 1 : lda, columnStride: transposeA ? lda : 1),
+            y: Operand(base: b, rowStride: transposeB ? 1 : ldb, columnStride: transposeB ? ldb : 1),
+            beta: beta, c: Result(base: c, rowStride: ldc, columnStride: 1)) {
+            return
+        }
         let product = Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         let threads = Parallel.threadCount
-        if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(into: threads) {
+        if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(threads: threads) {
             Parallel.run(tasks: parts.count) { index in parts[index].compute() }
         } else {
             product.compute()
@@ -107,20 +121,22 @@ private struct Product {
                        beta: beta, c: c + start, ldc: ldc)
     }
 
-    /// Up to `parts` disjoint bands of `C` that together cover it, cut on tile boundaries, or
-    /// `nil` when the product is too narrow to share.
+    /// One band of `C` per thread, disjoint, together covering it and cut on tile boundaries,
+    /// or `nil` when the product is too narrow to share.
     ///
     /// Each band packs its own blocks, so a column split repeats the packing of `A` (`m · k`
     /// per band) and a row split that of `B` (`k · n`): cut the dimension that repeats less,
-    /// as long as it has a tile per band.
-    func split(into parts: Int) -> [Product]? {
+    /// as long as it has a tile per band. (Twice as many bands, for load balance when another
+    /// process shares a core, measured 290 against 310 GFLOP/s at 1024³ on a quiet machine.)
+    func split(threads: Int) -> [Product]? {
         let rowTiles = (m &+ GEMM.tileRows &- 1) / GEMM.tileRows
         let columnTiles = (n &+ GEMM.tileColumns &- 1) / GEMM.tileColumns
-        let byColumns = columnTiles >= parts && (m <= n || rowTiles < parts)
-        guard byColumns || rowTiles >= parts else { return nil }
+        let byColumns = columnTiles >= threads && (m <= n || rowTiles < threads)
+        guard byColumns || rowTiles >= threads else { return nil }
         let tiles = byColumns ? columnTiles : rowTiles
         let tileSize = byColumns ? GEMM.tileColumns : GEMM.tileRows
         let extent = byColumns ? n : m
+        let parts = threads
         return (0..<parts).map { part in
             let lower = min(extent, tiles * part / parts * tileSize)
             let upper = min(extent, tiles * (part + 1) / parts * tileSize)
@@ -180,41 +196,57 @@ private struct Product {
         let keepsB: Bool
     }
 
-    /// Runs the micro-kernel over every tile of one block of `C`, column of tiles by column:
-    /// each `B` micro-panel is reused against all `A` micro-panels while it sits in L1.
+    /// Runs the micro-kernel over every tile of one block of `C`, packing each micro-panel
+    /// just before its first use.
+    ///
+    /// With the whole packed `B` block kept (`keepsB`, it sits in L2), tiles go row by row: one
+    /// `A` micro-panel (8 KiB) stays in L1 while the `B` micro-panels stream past it, which
+    /// measured ~6% faster than the reverse. With a single `B` panel buffer, tiles must go
+    /// column by column, each fresh `B` micro-panel (32 KiB) meeting all the `A` ones.
     private func sweep(_ block: Block, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
                        scratch: UnsafeMutablePointer<Float>) {
         let mr = GEMM.tileRows, nr = GEMM.tileColumns
         let depth = block.depth
         let layout = GEMM.PanelLayout(transposedA: transposeA)
-        var jr = 0
-        while jr < block.columns {
-            let tileColumns = min(nr, block.columns &- jr)
-            let panelB = block.keepsB ? packedB + jr &* depth : packedB
-            if block.packsB {
-                GEMM.packB(transposed: transposeB, b: block.b + (transposeB ? jr &* ldb : jr), ldb: ldb,
-                           kc: depth, nc: tileColumns, into: panelB)
+
+        @inline(__always) func packA(_ ir: Int) {
+            GEMM.packA(transposed: transposeA, a: block.a + (transposeA ? ir : ir &* lda), lda: lda,
+                       mc: min(mr, block.rows &- ir), kc: depth, into: packedA + ir &* depth)
+        }
+        @inline(__always) func packB(_ jr: Int, into panel: UnsafeMutablePointer<Float>) {
+            GEMM.packB(transposed: transposeB, b: block.b + (transposeB ? jr &* ldb : jr), ldb: ldb,
+                       kc: depth, nc: min(nr, block.columns &- jr), into: panel)
+        }
+        @inline(__always) func tile(_ ir: Int, _ jr: Int, panelB: UnsafeMutablePointer<Float>) {
+            let rows = min(mr, block.rows &- ir), columns = min(nr, block.columns &- jr)
+            let panelA = packedA + ir &* depth
+            let target = block.c + (ir &* ldc &+ jr)
+            if rows == mr && columns == nr {
+                GEMM.microKernel(layout: layout, kc: depth, a: panelA, b: panelB,
+                                 c: target, ldc: ldc, alpha: alpha, beta: block.beta)
+            } else {
+                GEMM.edgeKernel(layout: layout, kc: depth, a: panelA, b: panelB, rows: rows, columns: columns,
+                                c: target, ldc: ldc, alpha: alpha, beta: block.beta, scratch: scratch)
             }
-            var ir = 0
-            while ir < block.rows {
-                let tileRows = min(mr, block.rows &- ir)
-                let panelA = packedA + ir &* depth
-                if jr == 0 {
-                    GEMM.packA(transposed: transposeA, a: block.a + (transposeA ? ir : ir &* lda), lda: lda,
-                               mc: tileRows, kc: depth, into: panelA)
+        }
+
+        if block.keepsB {
+            for ir in stride(from: 0, to: block.rows, by: mr) {
+                packA(ir)
+                for jr in stride(from: 0, to: block.columns, by: nr) {
+                    let panelB = packedB + jr &* depth
+                    if block.packsB && ir == 0 { packB(jr, into: panelB) }
+                    tile(ir, jr, panelB: panelB)
                 }
-                let tile = block.c + (ir &* ldc &+ jr)
-                if tileRows == mr && tileColumns == nr {
-                    GEMM.microKernel(layout: layout, kc: depth, a: panelA, b: panelB,
-                                     c: tile, ldc: ldc, alpha: alpha, beta: block.beta)
-                } else {
-                    GEMM.edgeKernel(layout: layout, kc: depth, a: panelA, b: panelB, rows: tileRows,
-                                    columns: tileColumns, c: tile, ldc: ldc, alpha: alpha, beta: block.beta,
-                                    scratch: scratch)
-                }
-                ir &+= mr
             }
-            jr &+= nr
+        } else {
+            for jr in stride(from: 0, to: block.columns, by: nr) {
+                packB(jr, into: packedB)
+                for ir in stride(from: 0, to: block.rows, by: mr) {
+                    if jr == 0 { packA(ir) }
+                    tile(ir, jr, panelB: packedB)
+                }
+            }
         }
     }
 }
