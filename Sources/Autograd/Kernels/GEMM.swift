@@ -32,7 +32,7 @@ public enum GEMM {
     static let parallelThreshold = 1 << 19
     /// Whether thin products may take the unpacked kernels (`GEMMSmall.swift`); tests turn it
     /// off to run the same shapes through the packed path.
-    nonisolated(unsafe) static var allowsUnpacked = true
+    nonisolated(unsafe) public static var allowsUnpacked = true
 
     public static func multiply(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
