@@ -34,6 +34,11 @@ public enum GEMM {
     /// off to run the same shapes through the packed path.
     nonisolated(unsafe) static var allowsUnpacked = true
 
+    /// `C = alpha · op(A) · op(B) + beta · C` for any `m, n, k ≥ 0`.
+    ///
+    /// With `beta == 0` the old contents of `C` are never read (they may be NaN); with `k == 0`
+    /// or `alpha == 0`, `C = beta · C`. Only the `m × n` entries of `C` are written, never the
+    /// padding past `n` in each row. Safe to call from several threads at once on disjoint `C`s.
     public static func multiply(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
