@@ -235,9 +235,13 @@ private struct Product {
             }
         }
 
+        // A stored-transposed A block is packed whole, up front: see `packTransposedA`.
+        if transposeA {
+            GEMM.packA(transposed: true, a: block.a, lda: lda, mc: block.rows, kc: depth, into: packedA)
+        }
         if block.keepsB {
             for ir in stride(from: 0, to: block.rows, by: mr) {
-                packA(ir)
+                if !transposeA { packA(ir) }
                 for jr in stride(from: 0, to: block.columns, by: nr) {
                     let panelB = packedB + jr &* depth
                     if block.packsB && ir == 0 { packB(jr, into: panelB) }
@@ -248,7 +252,7 @@ private struct Product {
             for jr in stride(from: 0, to: block.columns, by: nr) {
                 packB(jr, into: packedB)
                 for ir in stride(from: 0, to: block.rows, by: mr) {
-                    if jr == 0 { packA(ir) }
+                    if jr == 0 && !transposeA { packA(ir) }
                     tile(ir, jr, panelB: packedB)
                 }
             }
