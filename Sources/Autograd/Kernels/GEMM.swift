@@ -34,6 +34,11 @@ public enum GEMM {
     /// off to run the same shapes through the packed path.
     nonisolated(unsafe) public static var allowsUnpacked = true
 
+    /// `C = alpha · op(A) · op(B) + beta · C` for any `m, n, k ≥ 0`.
+    ///
+    /// With `beta == 0` the old contents of `C` are never read (they may be NaN); with `k == 0`
+    /// or `alpha == 0`, `C = beta · C`. Only the `m × n` entries of `C` are written, never the
+    /// padding past `n` in each row. Safe to call from several threads at once on disjoint `C`s.
     public static func multiply(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -230,9 +235,13 @@ private struct Product {
             }
         }
 
+        // A stored-transposed A block is packed whole, up front: see `packTransposedA`.
+        if transposeA {
+            GEMM.packA(transposed: true, a: block.a, lda: lda, mc: block.rows, kc: depth, into: packedA)
+        }
         if block.keepsB {
             for ir in stride(from: 0, to: block.rows, by: mr) {
-                packA(ir)
+                if !transposeA { packA(ir) }
                 for jr in stride(from: 0, to: block.columns, by: nr) {
                     let panelB = packedB + jr &* depth
                     if block.packsB && ir == 0 { packB(jr, into: panelB) }
@@ -243,7 +252,7 @@ private struct Product {
             for jr in stride(from: 0, to: block.columns, by: nr) {
                 packB(jr, into: packedB)
                 for ir in stride(from: 0, to: block.rows, by: mr) {
-                    if jr == 0 { packA(ir) }
+                    if jr == 0 && !transposeA { packA(ir) }
                     tile(ir, jr, panelB: packedB)
                 }
             }

@@ -19,38 +19,51 @@ extension GEMM {
         into packed: UnsafeMutablePointer<Float>
     ) {
         let mr = tileRows
+        if transposed {
+            packTransposedA(a: a, lda: lda, mc: mc, kc: kc, into: packed)
+            return
+        }
         var panel = packed
         var i0 = 0
         while i0 < mc {
             let rows = min(mr, mc &- i0)
-            if !transposed {
-                // op(A)(i, p) = a[i·lda + p]: copy each row's kc elements.
-                for i in 0..<rows {
-                    copy(a + (i0 &+ i) &* lda, to: panel + i &* kc, count: kc)
-                }
-                if rows < mr { (panel + rows &* kc).initialize(repeating: 0, count: (mr &- rows) &* kc) }
-            } else {
-                // op(A)(i, p) = a[p·lda + i]: depth step p holds stored row p's elements i0 ..< i0 + 8.
-                var source = a + i0
-                var target = panel
-                if rows == mr {
-                    for _ in 0..<kc {
-                        UnsafeMutableRawPointer(target).storeBytes(
-                            of: UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                        source += lda
-                        target += mr
-                    }
-                } else {
-                    for _ in 0..<kc {
-                        for i in 0..<rows { target[i] = source[i] }
-                        for i in rows..<mr { target[i] = 0 }
-                        source += lda
-                        target += mr
-                    }
-                }
+            // op(A)(i, p) = a[i·lda + p]: copy each row's kc elements.
+            for i in 0..<rows {
+                copy(a + (i0 &+ i) &* lda, to: panel + i &* kc, count: kc)
             }
+            if rows < mr { (panel + rows &* kc).initialize(repeating: 0, count: (mr &- rows) &* kc) }
             panel += mr &* kc
             i0 &+= mr
+        }
+    }
+
+    /// `packA` for a stored-transposed `A`: op(A)(i, p) = a[p·lda + i], so depth step `p` of
+    /// panel `r` is the 8 stored elements `a[p·lda + 8r ..< p·lda + 8r + 8]`.
+    ///
+    /// Stored rows are walked outermost: each is read once, front to back, which the hardware
+    /// prefetches; walking panel by panel would instead read 32 bytes from each of `kc` rows
+    /// `lda` apart, one cache miss after another.
+    private static func packTransposedA(a: UnsafePointer<Float>, lda: Int, mc: Int, kc: Int,
+                                        into packed: UnsafeMutablePointer<Float>) {
+        let mr = tileRows
+        let fullPanels = mc / mr, rest = mc &- fullPanels &* mr
+        let panelSize = mr &* kc
+        for p in 0..<kc {
+            let source = UnsafeRawPointer(a + p &* lda)
+            let target = UnsafeMutableRawPointer(packed + p &* mr)
+            for panel in 0..<fullPanels {
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: panel &* mr &* 4, as: SIMD8<Float>.self),
+                                  toByteOffset: panel &* panelSize &* 4, as: SIMD8<Float>.self)
+            }
+        }
+        guard rest > 0 else { return }
+        var source = a + fullPanels &* mr
+        var target = packed + fullPanels &* panelSize
+        for _ in 0..<kc {
+            for i in 0..<rest { target[i] = source[i] }
+            for i in rest..<mr { target[i] = 0 }
+            source += lda
+            target += mr
         }
     }
 
@@ -66,31 +79,16 @@ extension GEMM {
         into packed: UnsafeMutablePointer<Float>
     ) {
         let nr = tileColumns
+        if !transposed {
+            packPlainB(b: b, ldb: ldb, kc: kc, nc: nc, into: packed)
+            return
+        }
         var panel = packed
         var j0 = 0
         while j0 < nc {
             let columns = min(nr, nc &- j0)
             if !transposed {
-                // op(B)(p, j) = b[p·ldb + j]: each depth step is a contiguous run of a stored row.
-                var source = b + j0
-                var target = panel
-                if columns == nr {
-                    for _ in 0..<kc {
-                        let s = UnsafeRawPointer(source), t = UnsafeMutableRawPointer(target)
-                        t.storeBytes(of: s.loadUnaligned(as: Float16Vector.self), as: Float16Vector.self)
-                        t.storeBytes(of: s.loadUnaligned(fromByteOffset: 64, as: Float16Vector.self),
-                                     toByteOffset: 64, as: Float16Vector.self)
-                        source += ldb
-                        target += nr
-                    }
-                } else {
-                    for _ in 0..<kc {
-                        for j in 0..<columns { target[j] = source[j] }
-                        for j in columns..<nr { target[j] = 0 }
-                        source += ldb
-                        target += nr
-                    }
-                }
+                packPlainB(b: b + j0, ldb: ldb, kc: kc, nc: columns, into: panel)
             } else {
                 // op(B)(p, j) = b[j·ldb + p]: a transpose, 4 stored rows at a time.
                 let groups = columns / 4
@@ -115,6 +113,37 @@ extension GEMM {
             }
             panel += nr &* kc
             j0 &+= nr
+        }
+    }
+
+    /// `packB` for a plain `B`: op(B)(p, j) = b[p·ldb + j], so depth step `p` of panel `s` is
+    /// the 32 stored elements `b[p·ldb + 32s ..< p·ldb + 32s + 32]`.
+    ///
+    /// Stored rows are walked outermost, for the same reason as in `packTransposedA`.
+    private static func packPlainB(b: UnsafePointer<Float>, ldb: Int, kc: Int, nc: Int,
+                                   into packed: UnsafeMutablePointer<Float>) {
+        let nr = tileColumns
+        let fullPanels = nc / nr, rest = nc &- fullPanels &* nr
+        let panelBytes = nr &* kc &* 4
+        for p in 0..<kc {
+            let source = UnsafeRawPointer(b + p &* ldb)
+            let target = UnsafeMutableRawPointer(packed + p &* nr)
+            for panel in 0..<fullPanels {
+                let from = panel &* nr &* 4, to = panel &* panelBytes
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: from, as: Float16Vector.self),
+                                  toByteOffset: to, as: Float16Vector.self)
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: from &+ 64, as: Float16Vector.self),
+                                  toByteOffset: to &+ 64, as: Float16Vector.self)
+            }
+        }
+        guard rest > 0 else { return }
+        var source = b + fullPanels &* nr
+        var target = packed + fullPanels &* nr &* kc
+        for _ in 0..<kc {
+            for j in 0..<rest { target[j] = source[j] }
+            for j in rest..<nr { target[j] = 0 }
+            source += ldb
+            target += nr
         }
     }
 

@@ -9,8 +9,9 @@ import Synchronization
 /// microsecond or so, and only then go to sleep on a condition variable.
 ///
 /// Work is handed out by claiming: the caller and every awake worker repeatedly take the next
-/// unclaimed task index until none is left. A worker that is asleep or descheduled therefore
-/// never delays a job: the caller simply runs the remaining tasks itself.
+/// unclaimed task index until none is left. A worker that is still asleep (or not yet
+/// scheduled) when a job starts therefore does not hold it up: the caller runs the tasks the
+/// worker has not claimed. Only a task already claimed is waited for.
 ///
 /// `run` is safe from any thread. Only one job uses the workers at a time; a call that finds
 /// the pool busy (another thread's job, or a task that itself calls `run`) runs its tasks
@@ -18,7 +19,8 @@ import Synchronization
 public enum Parallel {
     /// How many threads (the caller included) a job may use; `1` disables the pool.
     ///
-    /// Defaults to the number of active processors, capped at 8. Values below 1 are stored as 1.
+    /// Defaults to the number of active processors, capped at 8; values are clamped to `1...8`.
+    /// Workers are started on first use, `threadCount − 1` of them, and then kept.
     public static var threadCount: Int {
         get { Pool.shared.threadCount.load(ordering: .relaxed) }
         set { Pool.shared.threadCount.store(max(1, min(newValue, Pool.maximumThreads)), ordering: .relaxed) }
