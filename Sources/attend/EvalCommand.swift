@@ -16,7 +16,8 @@ enum EvalCommand: Subcommand {
           --alignments FILE  predicted word alignments, Pharaoh 'i-j' (source-target, 0-based)
           --gold FILE        gold sure alignments, Pharaoh, one line per sentence pair
           --possible FILE    gold possible alignments (added to the sure ones); default: none
-          --model CHECKPOINT translate a test set and score it, with perplexity (not available yet)
+          --model CHECKPOINT translate a test set greedily and score it, with teacher-forced perplexity
+                             and, when gold alignments exist, the AER of the attention on the reference pairs
           --data DIR         with --model: the corpus folder (test.src, test.tgt, test.align if any)
           --src FILE         with --model: the source sentences, scored against --ref
           --json             print one JSON object instead of one line per metric
@@ -36,10 +37,11 @@ enum EvalCommand: Subcommand {
         let sourcePath = try arguments.string("src")
         try arguments.finish()
 
-        if modelPath != nil {
-            throw CommandError.failure(
-                "attend eval --model is not available yet: no model can be loaded until the model issues land"
-                    + " (translate with another tool and score with --hyp/--ref)")
+        if let modelPath {
+            let report = try evaluateModel(modelPath, data: dataPath, source: sourcePath, reference: referencePath,
+                                           gold: goldPath, possible: possiblePath, extra: hypothesisPath ?? alignmentPath)
+            print(json ? try report.json() : report.lines().joined(separator: "\n"))
+            return
         }
         if dataPath != nil || sourcePath != nil {
             throw CommandError.usage("--data and --src go with --model")
@@ -78,6 +80,44 @@ enum EvalCommand: Subcommand {
             report.alignment = try AlignmentErrorRate.score(predicted: predicted, sure: sure, possible: possible)
         }
         print(json ? try report.json() : report.lines().joined(separator: "\n"))
+    }
+
+    /// Translates a test set with the model and scores everything that can be scored.
+    private static func evaluateModel(_ modelPath: String, data: String?, source: String?, reference: String?,
+                                      gold: String?, possible: String?, extra: String?) throws -> EvalReport {
+        if extra != nil { throw CommandError.usage("--model translates for itself: leave out --hyp and --alignments") }
+        let sourcePath: String, referencePath: String
+        var goldPath = gold, possiblePath = possible
+        if let data {
+            guard source == nil, reference == nil else { throw CommandError.usage("give --data DIR or --src/--ref, not both") }
+            func path(_ name: String) -> String { (data as NSString).appendingPathComponent(name) }
+            (sourcePath, referencePath) = (path("test.src"), path("test.tgt"))
+            if goldPath == nil, FileManager.default.fileExists(atPath: path("test.align")) { goldPath = path("test.align") }
+            if possiblePath == nil, FileManager.default.fileExists(atPath: path("test.possible")) { possiblePath = path("test.possible") }
+        } else {
+            guard let source, let reference else { throw CommandError.usage("--model needs --data DIR, or --src and --ref") }
+            (sourcePath, referencePath) = (source, reference)
+        }
+        let trained = try loadModel(modelPath)
+        let sources = try readLines(sourcePath), references = try readLines(referencePath)
+        try checkCounts(sourcePath, sources.count, referencePath, references.count)
+        let evaluation: ModelEvaluation
+        do {
+            evaluation = try ModelEvaluation(trained, sources: sources.map(ParallelCorpus.tokenize),
+                                             references: references.map(ParallelCorpus.tokenize))
+        } catch { throw CommandError.failure("\(error)") }
+        var report = EvalReport()
+        report.bleu = try BLEU.corpusScore(hypotheses: evaluation.hypotheses, references: references)
+        report.chrF = try CHRF.corpusScore(hypotheses: evaluation.hypotheses, references: references)
+        report.exactMatch = try ExactMatch.corpusScore(hypotheses: evaluation.hypotheses, references: references)
+        report.perplexity = (evaluation.perplexity, evaluation.lossPerToken, evaluation.tokens)
+        if let goldPath, let predicted = evaluation.alignments {
+            let sure = try readAlignments(goldPath)
+            try checkCounts(goldPath, sure.count, sourcePath, sources.count)
+            let possibleLinks = try possiblePath.map(readAlignments)
+            report.alignment = try AlignmentErrorRate.score(predicted: predicted, sure: sure, possible: possibleLinks)
+        }
+        return report
     }
 
     /// The lines of `path`, or of standard input for `-`.

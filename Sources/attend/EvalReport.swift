@@ -7,6 +7,8 @@ struct EvalReport {
     var chrF: CHRFScore?
     var exactMatch: ExactMatchScore?
     var alignment: AlignmentScore?
+    /// Teacher-forced perplexity of a model on the references, with its mean token loss.
+    var perplexity: (perplexity: Double, loss: Double, tokens: Int)?
 
     /// One human-readable line per metric, sacrebleu-like.
     func lines() -> [String] {
@@ -22,6 +24,10 @@ struct EvalReport {
         }
         if let exactMatch {
             lines.append("exact match = \(format(exactMatch.percent, 1))% (\(exactMatch.matches)/\(exactMatch.total))")
+        }
+        if let perplexity {
+            lines.append("perplexity = \(format(perplexity.perplexity, 3)) (teacher-forced on the references:"
+                + " mean loss \(format(perplexity.loss, 4)) nats over \(perplexity.tokens) tokens with </s>)")
         }
         if let alignment {
             lines.append("AER = \(format(alignment.errorRate, 4)) (precision \(format(alignment.precision, 4)),"
@@ -48,7 +54,8 @@ struct EvalReport {
                 .init(aer: $0.errorRate, precision: $0.precision, recall: $0.recall, links: $0.predictedLinks,
                       sureLinks: $0.sureLinks, possibleLinks: $0.possibleLinks,
                       sureMatches: $0.sureMatches, possibleMatches: $0.possibleMatches)
-            })
+            },
+            perplexity: perplexity.map { .init(perplexity: $0.perplexity, loss: $0.loss, tokens: $0.tokens, teacherForced: true) })
         return String(decoding: try encoder.encode(document), as: UTF8.self)
     }
 
@@ -81,6 +88,11 @@ struct EvalReport {
         var chrf: CHRFEntry?
         var exactMatch: ExactMatchEntry?
         var aer: AEREntry?
-        enum CodingKeys: String, CodingKey { case bleu, chrf, aer, exactMatch = "exact_match" }
+        var perplexity: PerplexityEntry?
+        struct PerplexityEntry: Encodable {
+            var perplexity: Double, loss: Double, tokens: Int, teacherForced: Bool
+            enum CodingKeys: String, CodingKey { case perplexity, loss, tokens, teacherForced = "teacher_forced" }
+        }
+        enum CodingKeys: String, CodingKey { case bleu, chrf, aer, perplexity, exactMatch = "exact_match" }
     }
 }

@@ -155,9 +155,10 @@ final class EvalCommandTests: XCTestCase {
         assertFailure(try attend(["eval", "--hyp", empty, "--ref", empty]), status: 1, mentions: "nothing to score")
     }
 
-    func testModelIsNotAvailableYet() throws {
+    func testMissingModelExitsOne() throws {
         assertFailure(try attend(["eval", "--model", "m.safetensors", "--data", "Data/reverse"]), status: 1,
-                      mentions: "not available yet")
+                      mentions: "m.safetensors")
+        assertFailure(try attend(["eval", "--model", "m.safetensors"]), status: 2, mentions: "--data DIR")
     }
 
     func testUsageErrorsExitTwo() throws {

@@ -64,6 +64,13 @@ final class TrainTranslateAlignTests: XCTestCase {
         for row in rows.dropFirst() {
             XCTAssertEqual(row.dropFirst().compactMap { Double($0) }.reduce(0, +), 1, accuracy: 1e-5)
         }
+        let evaluation = try attend(["eval", "--model", "run/best.safetensors", "--src", "data/dev.src", "--ref", "data/dev.tgt", "--json"])
+        XCTAssertEqual(evaluation.status, 0, evaluation.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(Set(report.keys), ["bleu", "chrf", "exact_match", "perplexity"])
+        let perplexity = try XCTUnwrap(report["perplexity"] as? [String: Any])
+        XCTAssertGreaterThan(perplexity["perplexity"] as? Double ?? 0, 1)
+
         let pharaoh = try attend(["align", "--model", "run/best.safetensors", "--src", "data/dev.src", "--format", "pharaoh", "--out", "-"])
         XCTAssertEqual(pharaoh.status, 0, pharaoh.stderr)
         XCTAssertEqual(pharaoh.stdout.split(separator: "\n", omittingEmptySubsequences: false).count, 7)
