@@ -10,21 +10,23 @@ protocol Subcommand {
 
 let subcommands: [any Subcommand.Type] = [TrainCommand.self, TranslateCommand.self, AlignCommand.self, EvalCommand.self, BenchCommand.self]
 
-func printUsage() {
+/// The command list: on stdout when asked for, on stderr after a mistake.
+func printUsage(toStandardOutput: Bool = false) {
     var text = "usage: attend <command> [options]\n\ncommands:\n"
     for command in subcommands {
         text += "  " + command.name.padding(toLength: 10, withPad: " ", startingAt: 0) + command.summary + "\n"
     }
     text += "\nRun 'attend <command> --help' for a command's options.\n"
-    FileHandle.standardError.write(Data(text.utf8))
+    (toStandardOutput ? FileHandle.standardOutput : FileHandle.standardError).write(Data(text.utf8))
 }
 
 func standardError(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, !name.hasPrefix("-") else {
-    printUsage()
-    exit(arguments.isEmpty || arguments.contains("--help") || arguments.contains("-h") ? 0 : 2)
+    let asked = arguments.contains("--help") || arguments.contains("-h")
+    printUsage(toStandardOutput: asked)
+    exit(arguments.isEmpty || asked ? 0 : 2)
 }
 guard let command = subcommands.first(where: { $0.name == name }) else {
     standardError("error: unknown command '\(name)'")
