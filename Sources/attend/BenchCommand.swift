@@ -12,6 +12,7 @@ enum BenchCommand: Subcommand {
     static let summary = "measure kernel throughput"
     static let usage = """
         usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b]
+               attend bench fma        the machine's FMA ceiling on 1 and 2 threads, for scale
 
           --m, --n, --k     C = op(A)·op(B) with op(A) [M, K], op(B) [K, N] (each ≥ 1)
           --threads T       threads for the product (default: \(Parallel.threadCount))
@@ -22,7 +23,14 @@ enum BenchCommand: Subcommand {
 
     static func run(_ arguments: inout Arguments) throws {
         guard let kernel = arguments.positional() else { throw CommandError.usage("missing kernel name (gemm)") }
-        guard kernel == "gemm" else { throw CommandError.usage("unknown kernel '\(kernel)' (expected gemm)") }
+        if kernel == "fma" {
+            try arguments.finish()
+            for threads in [1, 2] {
+                print("fma peak threads=\(threads): \(format(PeakThroughput.measure(threads: threads), 1)) GFLOP/s")
+            }
+            return
+        }
+        guard kernel == "gemm" else { throw CommandError.usage("unknown kernel '\(kernel)' (expected gemm or fma)") }
         guard let m = try arguments.int("m"), let n = try arguments.int("n"), let k = try arguments.int("k") else {
             throw CommandError.usage("--m, --n and --k are required")
         }
