@@ -120,18 +120,6 @@ enum EvalCommand: Subcommand {
         return report
     }
 
-    /// The lines of `path`, or of standard input for `-`.
-    private static func readLines(_ path: String) throws -> [String] {
-        if path == "-" {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            guard let text = String(validating: data, as: UTF8.self) else {
-                throw CommandError.failure("standard input is not valid UTF-8")
-            }
-            return TextLines.split(text)
-        }
-        do { return try TextLines.read(path: path) } catch { throw CommandError.failure("\(error)") }
-    }
-
     private static func readAlignments(_ path: String) throws -> [Set<AlignmentLink>] {
         let lines = try readLines(path)
         do { return try Pharaoh.corpus(lines) } catch { throw CommandError.failure("\(path) \(error)") }

@@ -135,8 +135,8 @@ struct TrainSettings: Codable {
             }
             return (try ParallelCorpus.load(sourcePath: trainSource, targetPath: trainTarget),
                     try ParallelCorpus.load(sourcePath: devSource, targetPath: devTarget))
-        } catch let error as CorpusError {
-            throw CommandError.failure(error.description)
+        } catch {
+            throw CommandError.failure("\(error)")
         }
     }
 }

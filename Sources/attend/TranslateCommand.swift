@@ -68,14 +68,12 @@ func loadModel(_ path: String) throws -> TrainedModel {
     do { return try TrainedModel.load(from: path) } catch { throw CommandError.failure("\(error)") }
 }
 
-/// The lines of `path`, or of stdin when `path` is `nil` or `-`.
+/// The lines of `path`, or of stdin when `path` is `nil` or `-` (split as `TextLines` does).
 func readLines(_ path: String?) throws -> [String] {
     if let path, path != "-" {
-        do { return try ParallelCorpus.lines(path) } catch { throw CommandError.failure("\(error)") }
+        do { return try TextLines.read(path: path) } catch { throw CommandError.failure("\(error)") }
     }
     let data = FileHandle.standardInput.readDataToEndOfFile()
-    guard let text = String(data: data, encoding: .utf8) else { throw CommandError.failure("standard input is not valid UTF-8") }
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    if lines.last == "" { lines.removeLast() }
-    return lines
+    guard let text = String(validating: data, as: UTF8.self) else { throw CommandError.failure("standard input is not valid UTF-8") }
+    return TextLines.split(text)
 }

@@ -11,11 +11,7 @@ public struct AttentionMemory {
 
     /// The rows `indices` of every tensor, for beam search.
     public func selecting(rows indices: [Int]) -> AttentionMemory {
-        func pick(_ t: Tensor) -> Tensor {
-            let row = t.count / t.shape[0]
-            return t.reshaped([t.shape[0], row]).embedding(indices, shape: [indices.count]).reshaped([indices.count] + t.shape.dropFirst())
-        }
-        return AttentionMemory(values: pick(values), keys: pick(keys), mask: pick(mask))
+        AttentionMemory(values: values.rows(indices), keys: keys.rows(indices), mask: mask.rows(indices))
     }
 }
 

@@ -20,10 +20,12 @@ public enum TextFileError: Error, Equatable, CustomStringConvertible {
 /// file has no lines. A `\r` stays in its line (the metrics strip trailing whitespace).
 public enum TextLines {
     public static func read(path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw exists ? TextFileError.unreadable(path: path) : TextFileError.missing(path: path)
-        }
+        // A FileHandle also reads pipes and process substitutions (`<(…)`), which
+        // `FileManager.contents(atPath:)` does not.
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw TextFileError.missing(path: path) }
+        guard !isFolder.boolValue, let handle = FileHandle(forReadingAtPath: path),
+              let data = try? handle.readToEnd() ?? Data() else { throw TextFileError.unreadable(path: path) }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw TextFileError.notUTF8(path: path)
         }

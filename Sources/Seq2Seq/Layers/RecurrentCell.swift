@@ -46,8 +46,7 @@ public struct RecurrentState {
 
     /// The rows `indices` of every tensor, for beam search reordering its hypotheses.
     public func selecting(rows indices: [Int]) -> RecurrentState {
-        func pick(_ t: Tensor) -> Tensor { t.embedding(indices, shape: [indices.count]) }
-        return RecurrentState(hidden: pick(hidden), cell: cell.map(pick))
+        RecurrentState(hidden: hidden.rows(indices), cell: cell?.rows(indices))
     }
 }
 

@@ -60,9 +60,8 @@ public final class RNNSeq2Seq: Module {
 
         /// The rows `indices` of every tensor, for beam search.
         public func selecting(rows indices: [Int]) -> DecoderState {
-            func pick(_ t: Tensor) -> Tensor { t.embedding(indices, shape: [indices.count]) }
-            return DecoderState(recurrent: recurrent.map { $0.selecting(rows: indices) }, attentional: attentional.map(pick),
-                                memory: memory.selecting(rows: indices), summary: pick(summary))
+            DecoderState(recurrent: recurrent.map { $0.selecting(rows: indices) }, attentional: attentional?.rows(indices),
+                         memory: memory.selecting(rows: indices), summary: summary.rows(indices))
         }
     }
 

@@ -12,9 +12,7 @@ struct MetricsLog {
 
     private static func open(_ url: URL, header: String, appending: Bool) throws -> FileHandle {
         if !appending || !FileManager.default.fileExists(atPath: url.path) {
-            guard FileManager.default.createFile(atPath: url.path, contents: Data((header + "\n").utf8)) else {
-                throw CorpusError.unreadable(path: url.path)
-            }
+            try Data((header + "\n").utf8).write(to: url)
         }
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
