@@ -28,7 +28,7 @@ enum AlignCommand: Subcommand {
             throw CommandError.usage("--format must be csv, long, pharaoh or svg, not '\(formatName)'")
         }
         let trained = try loadModel(modelPath)
-        guard trained.model.configuration.attention != .none else {
+        guard trained.model.hasAttention else {
             throw CommandError.failure("this model has no attention (--attention none), so it has no alignment to dump")
         }
         let sources = try readLines(sourcePath).map(ParallelCorpus.tokenize)

@@ -8,6 +8,8 @@ public struct Batch {
     public var source: [Int]
     /// The real length of each source row (with its `</s>`).
     public var sourceLengths: [Int]
+    /// The real length of each target row (with its `<s>`, or equally its `</s>`).
+    public var targetLengths: [Int]
     /// `[B, T]`: `<s> y₁ … y_n`, padded.
     public var targetInput: [Int]
     /// `[B, T]`: `y₁ … y_n </s>`, padded.
@@ -26,6 +28,7 @@ public struct Batch {
         self.sourceLength = sourceLength
         self.targetLength = targetLength
         sourceLengths = sources.map { $0.count + 1 }
+        targetLengths = targets.map { $0.count + 1 }
         source = sources.flatMap { $0 + [SpecialToken.end] + padding(sourceLength - 1 - $0.count) }
         targetInput = targets.flatMap { [SpecialToken.start] + $0 + padding(targetLength - 1 - $0.count) }
         targetOutput = targets.flatMap { $0 + [SpecialToken.end] + padding(targetLength - 1 - $0.count) }

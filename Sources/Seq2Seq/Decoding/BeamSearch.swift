@@ -25,7 +25,7 @@ public struct BeamSearch {
         hypothesis.logProbability / Foundation.pow((5 + Double(hypothesis.tokens.count)) / 6, lengthPenalty)
     }
 
-    public func decode(_ model: RNNSeq2Seq, source: [Int], maximumLength: Int) -> [Hypothesis] {
+    public func decode(_ model: some Seq2SeqModel, source: [Int], maximumLength: Int) -> [Hypothesis] {
         withoutGradients {
             let batch = Batch(sources: [source], targets: [[]])
             var context = ForwardContext.inference

@@ -16,7 +16,7 @@ public enum GreedySearch {
     /// - Parameters:
     ///   - sources: id sequences, without `</s>`.
     ///   - maximumLength: a limit per sentence, from its source length.
-    public static func decode(_ model: RNNSeq2Seq, sources: [[Int]], maximumLength: (Int) -> Int) -> [Hypothesis] {
+    public static func decode(_ model: some Seq2SeqModel, sources: [[Int]], maximumLength: (Int) -> Int) -> [Hypothesis] {
         withoutGradients {
             let batch = Batch(sources: sources, targets: sources.map { _ in [] })
             var context = ForwardContext.inference

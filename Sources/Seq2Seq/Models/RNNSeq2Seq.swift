@@ -10,7 +10,7 @@ import Autograd
 /// - Luong: `s_t = RNN([E y_{t−1}; h̃_{t−1}], s_{t−1})` (input feeding), `c_t = attend(s_t)`,
 ///   output `h̃_t = tanh(W_c [c_t; s_t])`.
 /// Logits are `W_o · output + b_o`.
-public final class RNNSeq2Seq: Module {
+public final class RNNSeq2Seq: Seq2SeqModel {
     public let configuration: RNNConfiguration
     let sourceEmbedding: Embedding
     let encoder: RecurrentNetwork
@@ -48,8 +48,11 @@ public final class RNNSeq2Seq: Module {
             + (attentional.map { prefixed("decoder.attentional", $0) } ?? []) + prefixed("decoder.output", output)
     }
 
+    public var storedConfiguration: StoredConfiguration { .rnn(configuration) }
+    public var hasAttention: Bool { configuration.attention != .none }
+
     /// The encoder's view of a batch of sources, and the decoder's state.
-    public struct DecoderState {
+    public struct DecoderState: DecodingState {
         /// One per decoder layer.
         public var recurrent: [RecurrentState]
         /// `h̃_{t−1}` for input feeding, `[B, H]`.
@@ -65,9 +68,6 @@ public final class RNNSeq2Seq: Module {
         }
     }
 
-    /// Encodes sources and prepares the decoder's first state.
-    /// - Parameters:
-    ///   - source: `[B, S]` ids, row-major. - lengths: the real length of each row.
     public func encode(source: [Int], lengths: [Int], context: inout ForwardContext) -> DecoderState {
         let batch = lengths.count, length = source.count / batch
         let c = configuration
@@ -90,10 +90,6 @@ public final class RNNSeq2Seq: Module {
                             memory: attention.prepare(outputs: memoryValues, mask: mask), summary: summaries[c.layers - 1])
     }
 
-    /// One decoder step.
-    /// - Parameter tokens: `y_{t−1}` for each row, `[B]`.
-    /// - Returns: the output `[B, H]` (before the vocabulary projection), the attention weights
-    ///   `[B, S]` (`nil` for `none`), and the next state.
     public func step(tokens: [Int], state: DecoderState, context: inout ForwardContext)
         -> (output: Tensor, weights: Tensor?, state: DecoderState) {
         let c = configuration
@@ -120,23 +116,10 @@ public final class RNNSeq2Seq: Module {
         }
     }
 
-    /// Vocabulary logits for decoder outputs. - Parameter outputs: `[…, H]`. - Returns: `[…, V]`.
     public func logits(_ outputs: Tensor) -> Tensor { output(outputs) }
 
-    /// The teacher-forced cross-entropy of a batch (mean over its target tokens).
-    public func loss(_ batch: Batch, labelSmoothing: Float = 0, context: inout ForwardContext) -> Tensor {
-        logits(teacherForcedOutputs(batch, context: &context))
-            .crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, labelSmoothing: labelSmoothing)
-    }
-
-    /// The summed token negative log-likelihood of a batch, for perplexity.
-    public func lossSum(_ batch: Batch, context: inout ForwardContext) -> Float {
-        logits(teacherForcedOutputs(batch, context: &context))
-            .crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, reduction: .sum).item
-    }
-
-    /// Decoder outputs `[B, T, H]` with the reference target fed in (teacher forcing).
-    func teacherForcedOutputs(_ batch: Batch, context: inout ForwardContext) -> Tensor {
+    /// Decoder outputs `[B, T, H]`, step by step with the reference target fed in.
+    public func teacherForcedOutputs(_ batch: Batch, context: inout ForwardContext) -> Tensor {
         var state = encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
         var outputs = [Tensor]()
         for t in 0..<batch.targetLength {

@@ -4,10 +4,10 @@ import Foundation
 /// Scores a model on held-out pairs: teacher-forced loss and perplexity, and greedy-decoding
 /// BLEU and exact match.
 public struct Evaluator {
-    public let model: RNNSeq2Seq
+    public let model: any Seq2SeqModel
     public let targetVocabulary: Vocabulary
 
-    public init(model: RNNSeq2Seq, targetVocabulary: Vocabulary) {
+    public init(model: any Seq2SeqModel, targetVocabulary: Vocabulary) {
         self.model = model
         self.targetVocabulary = targetVocabulary
     }

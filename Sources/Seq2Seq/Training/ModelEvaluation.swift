@@ -22,7 +22,7 @@ public struct ModelEvaluation {
         hypotheses = []
         var totalLoss = 0.0
         tokens = 0
-        var links: [Set<AlignmentLink>]? = model.configuration.attention == .none ? nil : []
+        var links: [Set<AlignmentLink>]? = model.hasAttention ? [] : nil
         for start in stride(from: 0, to: sources.count, by: Swift.max(1, batchSize)) {
             let range = start..<Swift.min(start + batchSize, sources.count)
             let chunkSources = Array(sourceIDs[range]), chunkTargets = Array(targetIDs[range])

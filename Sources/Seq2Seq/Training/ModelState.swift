@@ -63,4 +63,25 @@ public enum StoredConfiguration {
         }
         self = .rnn(configuration)
     }
+
+    /// The vocabulary sizes the model was built for.
+    public var vocabularySizes: (source: Int, target: Int) {
+        switch self {
+        case .rnn(let c): (c.sourceVocabularySize, c.targetVocabularySize)
+        }
+    }
+
+    /// A message for the first inconsistent setting, or `nil`.
+    public func problem() -> String? {
+        switch self {
+        case .rnn(let c): c.problem()
+        }
+    }
+
+    /// A freshly initialised model of this shape.
+    public func makeModel(generator: inout SeededGenerator) -> any Seq2SeqModel {
+        switch self {
+        case .rnn(let c): RNNSeq2Seq(c, generator: &generator)
+        }
+    }
 }

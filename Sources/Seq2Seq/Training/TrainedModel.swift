@@ -4,7 +4,7 @@ import Foundation
 /// A model restored from a checkpoint, with its vocabularies: what `translate`, `align` and
 /// `eval --model` work with.
 public struct TrainedModel {
-    public let model: RNNSeq2Seq
+    public let model: any Seq2SeqModel
     public let sourceVocabulary: Vocabulary
     public let targetVocabulary: Vocabulary
     public let trainingState: TrainingState
@@ -13,17 +13,15 @@ public struct TrainedModel {
     ///   configuration, vocabularies or tensors do not make a model.
     public static func load(from path: String) throws -> TrainedModel {
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path))
-        guard case .rnn(let configuration) = try StoredConfiguration(json: checkpoint.configuration) else {
-            throw ModelStateError.badConfiguration("unknown architecture")
-        }
+        let configuration = try StoredConfiguration(json: checkpoint.configuration)
         if let problem = configuration.problem() { throw ModelStateError.badConfiguration(problem) }
         guard let source = Vocabulary(tokens: checkpoint.sourceVocabulary),
               let target = Vocabulary(tokens: checkpoint.targetVocabulary),
-              source.count == configuration.sourceVocabularySize, target.count == configuration.targetVocabularySize else {
+              source.count == configuration.vocabularySizes.source, target.count == configuration.vocabularySizes.target else {
             throw ModelStateError.badConfiguration("its vocabularies do not match the model")
         }
         var generator = SeededGenerator(seed: 0)
-        let model = RNNSeq2Seq(configuration, generator: &generator)
+        let model = configuration.makeModel(generator: &generator)
         try ModelState.load(checkpoint.parameters, into: model)
         return TrainedModel(model: model, sourceVocabulary: source, targetVocabulary: target, trainingState: checkpoint.trainingState)
     }

@@ -8,7 +8,7 @@ import Foundation
 /// (`Batcher`), and dropout (the generator saved in every checkpoint), so a run that is
 /// interrupted and resumed computes the same losses as one that is not.
 public final class Trainer {
-    public let model: RNNSeq2Seq
+    public let model: any Seq2SeqModel
     public let options: TrainingOptions
     public let sourceVocabulary: Vocabulary
     public let targetVocabulary: Vocabulary
@@ -25,7 +25,7 @@ public final class Trainer {
 
     /// - Parameters:
     ///   - resume: a checkpoint of this run to continue from.
-    public init(model: RNNSeq2Seq, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary,
+    public init(model: any Seq2SeqModel, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary,
                 train: [(source: [Int], target: [Int])], dev: [(source: [Int], target: [Int])],
                 options: TrainingOptions, runFolder: URL, resume: Checkpoint? = nil) throws {
         self.model = model
@@ -152,7 +152,7 @@ public final class Trainer {
         state.optimizerCounters = saved.counters
         state.rngState = generator.state
         return Checkpoint(parameters: model.namedParameters, optimizerState: saved.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                          configuration: try StoredConfiguration.rnn(model.configuration).json(),
+                          configuration: try model.storedConfiguration.json(),
                           sourceVocabulary: sourceVocabulary.tokens, targetVocabulary: targetVocabulary.tokens, trainingState: state)
     }
 }

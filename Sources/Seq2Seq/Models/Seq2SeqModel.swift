@@ -1,0 +1,78 @@
+import Autograd
+
+/// What a decoder carries from one step to the next. Beam search keeps the rows of the
+/// hypotheses that survive a step, so every tensor in it has the batch as its first axis.
+public protocol DecodingState {
+    /// The rows `indices` of every tensor (a row may be taken more than once).
+    func selecting(rows indices: [Int]) -> Self
+}
+
+/// An encoder-decoder that training, greedy and beam search, evaluation and `align` can drive,
+/// whatever its architecture.
+///
+/// Decoding is a loop of `step`s from `encode`'s state; training may instead compute every
+/// target position at once (`teacherForcedOutputs`), as a Transformer does.
+public protocol Seq2SeqModel: Module {
+    associatedtype State: DecodingState
+
+    /// The configuration a checkpoint records, enough to rebuild the model.
+    var storedConfiguration: StoredConfiguration { get }
+    /// Whether decoding yields attention weights over the source (what `align` writes).
+    var hasAttention: Bool { get }
+
+    /// Encodes sources and prepares the decoder's first state.
+    /// - Parameters:
+    ///   - source: `[B, S]` ids, row-major, padded. - lengths: the real length of each row.
+    func encode(source: [Int], lengths: [Int], context: inout ForwardContext) -> State
+
+    /// One decoder step.
+    /// - Parameter tokens: `y_{t−1}` for each row, `[B]`.
+    /// - Returns: the output `[B, H]` (before the vocabulary projection), the attention weights
+    ///   `[B, S]` (`nil` without attention), and the next state.
+    func step(tokens: [Int], state: State, context: inout ForwardContext) -> (output: Tensor, weights: Tensor?, state: State)
+
+    /// Vocabulary logits. - Parameter outputs: `[…, H]`. - Returns: `[…, V]`.
+    func logits(_ outputs: Tensor) -> Tensor
+
+    /// Decoder outputs `[B, T, H]` with the reference target fed in (teacher forcing).
+    func teacherForcedOutputs(_ batch: Batch, context: inout ForwardContext) -> Tensor
+
+    /// The attention paid while reading the batch's targets: per pair `[T + 1][S + 1]` (a row
+    /// per target word and `</s>`, a column per source word and `</s>`); empty without attention.
+    func forcedAttention(_ batch: Batch) -> [[[Float]]]
+}
+
+extension Seq2SeqModel {
+    /// The teacher-forced cross-entropy of a batch (mean over its target tokens).
+    public func loss(_ batch: Batch, labelSmoothing: Float = 0, context: inout ForwardContext) -> Tensor {
+        logits(teacherForcedOutputs(batch, context: &context))
+            .crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, labelSmoothing: labelSmoothing)
+    }
+
+    /// The summed token negative log-likelihood of a batch, for perplexity.
+    public func lossSum(_ batch: Batch, context: inout ForwardContext) -> Float {
+        logits(teacherForcedOutputs(batch, context: &context))
+            .crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, reduction: .sum).item
+    }
+
+    /// Step-by-step forced decoding, the attention each step returns.
+    public func forcedAttention(_ batch: Batch) -> [[[Float]]] {
+        withoutGradients {
+            var context = ForwardContext.inference
+            var state = encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
+            var matrices = [[[Float]]](repeating: [], count: batch.size)
+            for t in 0..<batch.targetLength {
+                let tokens = (0..<batch.size).map { batch.targetInput[$0 * batch.targetLength + t] }
+                let (_, weights, next) = step(tokens: tokens, state: state, context: &context)
+                if let weights {
+                    for b in 0..<batch.size where t < batch.targetLengths[b] {
+                        let row = weights.data + b * batch.sourceLength
+                        matrices[b].append(Array(UnsafeBufferPointer(start: row, count: batch.sourceLengths[b])))
+                    }
+                }
+                state = next
+            }
+            return matrices
+        }
+    }
+}
