@@ -35,13 +35,16 @@ public enum ModelState {
     }
 }
 
-/// The model configuration as a checkpoint stores it: `{"arch": "rnn", "rnn": {…}}`.
+/// The model configuration as a checkpoint stores it: `{"arch": "rnn", "rnn": {…}}` or
+/// `{"arch": "transformer", "transformer": {…}}`.
 public enum StoredConfiguration {
     case rnn(RNNConfiguration)
+    case transformer(TransformerConfiguration)
 
     private struct Envelope: Codable {
         var arch: String
         var rnn: RNNConfiguration?
+        var transformer: TransformerConfiguration?
     }
 
     public func json() throws -> String {
@@ -50,6 +53,8 @@ public enum StoredConfiguration {
         switch self {
         case .rnn(let configuration):
             return String(decoding: try encoder.encode(Envelope(arch: "rnn", rnn: configuration)), as: UTF8.self)
+        case .transformer(let configuration):
+            return String(decoding: try encoder.encode(Envelope(arch: "transformer", transformer: configuration)), as: UTF8.self)
         }
     }
 
@@ -58,16 +63,18 @@ public enum StoredConfiguration {
         do { envelope = try JSONDecoder().decode(Envelope.self, from: Data(json.utf8)) } catch {
             throw ModelStateError.badConfiguration("\(error)")
         }
-        guard envelope.arch == "rnn", let configuration = envelope.rnn else {
-            throw ModelStateError.badConfiguration("architecture '\(envelope.arch)' is not supported by this version")
+        switch (envelope.arch, envelope.rnn, envelope.transformer) {
+        case ("rnn", let configuration?, _): self = .rnn(configuration)
+        case ("transformer", _, let configuration?): self = .transformer(configuration)
+        default: throw ModelStateError.badConfiguration("architecture '\(envelope.arch)' is not supported by this version")
         }
-        self = .rnn(configuration)
     }
 
     /// The vocabulary sizes the model was built for.
     public var vocabularySizes: (source: Int, target: Int) {
         switch self {
         case .rnn(let c): (c.sourceVocabularySize, c.targetVocabularySize)
+        case .transformer(let c): (c.sourceVocabularySize, c.targetVocabularySize)
         }
     }
 
@@ -75,6 +82,7 @@ public enum StoredConfiguration {
     public func problem() -> String? {
         switch self {
         case .rnn(let c): c.problem()
+        case .transformer(let c): c.problem()
         }
     }
 
@@ -82,6 +90,7 @@ public enum StoredConfiguration {
     public func makeModel(generator: inout SeededGenerator) -> any Seq2SeqModel {
         switch self {
         case .rnn(let c): RNNSeq2Seq(c, generator: &generator)
+        case .transformer(let c): Transformer(c, generator: &generator)
         }
     }
 }

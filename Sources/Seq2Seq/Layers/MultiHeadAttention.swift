@@ -1,0 +1,90 @@
+import Autograd
+
+/// Multi-head attention (Vaswani et al. 2017, §3.2.2):
+///
+///     MultiHead(Q, K, V) = Concat(head₁, …, head_h) W_O,  head_i = softmax(Q W_i^Q (K W_i^K)ᵀ / √d) V W_i^V
+///
+/// The three input projections are stored as one `[3D, D]` matrix and `[3D]` bias, query rows
+/// first, as `nn.MultiheadAttention` does (`in_proj_weight`, `in_proj_bias`, `out_proj`), so a
+/// checkpoint loads into PyTorch's module.
+public final class MultiHeadAttention: Module {
+    public let heads: Int
+    public let width: Int
+    let inputWeight: Tensor
+    let inputBias: Tensor
+    let output: Linear
+
+    /// Xavier-uniform projections and zero biases, as `nn.MultiheadAttention` initialises them.
+    public init(width: Int, heads: Int, generator: inout SeededGenerator) {
+        precondition(width % heads == 0, "MultiHeadAttention: width \(width) is not a multiple of \(heads) heads")
+        self.heads = heads
+        self.width = width
+        inputWeight = Tensor.xavierUniform([3 * width, width], generator: &generator, requiresGrad: true)
+        inputBias = Tensor.zeros([3 * width], requiresGrad: true)
+        output = Linear(inputSize: width, outputSize: width, generator: &generator)
+        output.weight.data.update(from: Tensor.xavierUniform([width, width], generator: &generator).data, count: width * width)
+        output.bias!.data.update(repeating: 0, count: width)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        [("in_proj_weight", inputWeight), ("in_proj_bias", inputBias)] + prefixed("out_proj", output)
+    }
+
+    /// Keys and values of a sequence, projected: what cross-attention caches per sentence and
+    /// self-attention caches per decoded position.
+    public struct KeysAndValues {
+        /// `[B, S, D]` each.
+        public var keys: Tensor
+        public var values: Tensor
+
+        /// The rows `indices`, for beam search.
+        func selecting(rows indices: [Int]) -> KeysAndValues {
+            KeysAndValues(keys: keys.rows(indices), values: values.rows(indices))
+        }
+
+        /// These followed by `more` along the sequence axis: the cache after one more step.
+        func appending(_ more: KeysAndValues) -> KeysAndValues {
+            KeysAndValues(keys: Tensor.concat([keys, more.keys], axis: 1), values: Tensor.concat([values, more.values], axis: 1))
+        }
+    }
+
+    /// `x W_i^{Q,K,V}ᵀ + b` for the projection `part` (0 query, 1 key, 2 value). - Parameter x: `[B, T, D]`.
+    private func project(_ x: Tensor, parts: Range<Int>) -> [Tensor] {
+        let rows = parts.lowerBound * width, count = parts.count * width
+        let weight = parts.count == 3 ? inputWeight : inputWeight.slice(axis: 0, start: rows, length: count)
+        let bias = parts.count == 3 ? inputBias : inputBias.slice(axis: 0, start: rows, length: count)
+        let projected = x.matmul(weight, transposeB: true) + bias
+        if parts.count == 1 { return [projected] }
+        return (0..<parts.count).map { projected.slice(axis: 2, start: $0 * width, length: width) }
+    }
+
+    /// The keys and values of `x`, `[B, S, D]`.
+    public func keysAndValues(_ x: Tensor) -> KeysAndValues {
+        let kv = project(x, parts: 1..<3)
+        return KeysAndValues(keys: kv[0], values: kv[1])
+    }
+
+    /// Self-attention over `x` itself, projecting Q, K and V with one product.
+    /// - Parameters:
+    ///   - x: `[B, T, D]`. - keyMask: `[B, T]` or `nil`. - causal: position `t` sees `≤ t` only.
+    /// - Returns: `[B, T, D]` and the weights `[B, h, T, T]`.
+    public func callAsFunction(selfAttending x: Tensor, keyMask: Tensor?, causal: Bool) -> (output: Tensor, weights: Tensor) {
+        let qkv = project(x, parts: 0..<3)
+        return attend(query: qkv[0], to: KeysAndValues(keys: qkv[1], values: qkv[2]), keyMask: keyMask, causal: causal)
+    }
+
+    /// Attention from `x` to already projected keys and values.
+    /// - Parameters:
+    ///   - x: `[B, T, D]`, unprojected queries. - memory: `[B, S, D]` each. - keyMask: `[B, S]` or `nil`.
+    /// - Returns: `[B, T, D]` and the weights `[B, h, T, S]`.
+    public func callAsFunction(_ x: Tensor, attendingTo memory: KeysAndValues, keyMask: Tensor?, causal: Bool = false)
+        -> (output: Tensor, weights: Tensor) {
+        attend(query: project(x, parts: 0..<1)[0], to: memory, keyMask: keyMask, causal: causal)
+    }
+
+    private func attend(query: Tensor, to memory: KeysAndValues, keyMask: Tensor?, causal: Bool) -> (output: Tensor, weights: Tensor) {
+        let (context, weights) = Tensor.scaledDotProductAttention(query: query, key: memory.keys, value: memory.values,
+                                                                  heads: heads, keyMask: keyMask, causal: causal)
+        return (output(context), weights)
+    }
+}
