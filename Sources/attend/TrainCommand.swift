@@ -5,7 +5,7 @@ import Seq2Seq
 /// `attend train`: learns a model from a parallel corpus, validating as it goes.
 enum TrainCommand: Subcommand {
     static let name = "train"
-    static let summary = "train an encoder-decoder (default: biGRU + Bahdanau on Data/reverse)"
+    static let summary = "train an RNN or Transformer encoder-decoder (default: biGRU + Bahdanau on Data/reverse)"
     static let usage = """
     usage: attend train [--data DIR] [options]
            attend train --resume RUN_FOLDER [--epochs N] [--max-steps N] [--time-limit S]
@@ -16,14 +16,19 @@ enum TrainCommand: Subcommand {
       --train-src F --train-tgt F --dev-src F --dev-tgt F   explicit files
       --train-tsv F --dev-tsv F    src<TAB>tgt files
       --min-freq N (1)          --max-vocab N      vocabulary from the training data
-    model:
-      --arch rnn|gru|lstm (gru)
+    model (RNN):
+      --arch rnn|gru|lstm|transformer (gru)
       --attention none|bahdanau|luong-dot|luong-general|luong-concat (bahdanau)
       --layers N (1)  --embed-dim N (64)  --hidden-dim N (128)  --encoder-hidden-dim N (hidden/2 per direction)
       --dropout P (0)  --unidirectional  --no-input-feeding (Luong)
+    model (--arch transformer; its defaults: --lr 0.0005 --warmup 1000 --label-smoothing 0.1):
+      --layers N (2)  --heads N (4)  --model-dim N (64)  --ff-dim N (4 × model-dim)  --dropout P (0.1)
+      --layer-norm pre|post (post)  --activation relu|gelu (relu)  --positions sinusoidal|learned (sinusoidal)
+      --max-positions N (512)  --tie-embeddings
     training:
-      --epochs N (10)  --max-steps N  --time-limit SECONDS  --batch-size N (64)
-      --lr RATE (0.001, Adam)  --clip NORM (5; 0 = off)  --label-smoothing E (0)
+      --epochs N (20)  --max-steps N  --time-limit SECONDS  --batch-size N (64)
+      --lr RATE (0.001, Adam)  --warmup N (Noam: linear rise to --lr over N steps, then 1/√step; 0 = off)
+      --clip NORM (5; 0 = off)  --label-smoothing E (0)
       --valid-every N  --patience N  --best-metric loss|bleu|exact (exact)  --seed N (1)
       --out FOLDER (runs/CORPUS-ARCH-ATTENTION)  --resume FOLDER
     """
@@ -58,13 +63,12 @@ enum TrainCommand: Subcommand {
             sourceVocabulary = Vocabulary(sentences: train.sources, minimumCount: settings.minFrequency, maximumSize: settings.maximumVocabulary)
             targetVocabulary = Vocabulary(sentences: train.targets, minimumCount: settings.minFrequency, maximumSize: settings.maximumVocabulary)
         }
-        settings.model.sourceVocabularySize = sourceVocabulary.count
-        settings.model.targetVocabularySize = targetVocabulary.count
+        settings.setVocabularySizes(source: sourceVocabulary.count, target: targetVocabulary.count)
         func encode(_ corpus: ParallelCorpus) -> [(source: [Int], target: [Int])] {
             zip(corpus.sources, corpus.targets).map { (sourceVocabulary.encode($0), targetVocabulary.encode($1)) }
         }
         var generator = SeededGenerator(seed: settings.seed)
-        let model = RNNSeq2Seq(settings.model, generator: &generator)
+        let model = settings.storedConfiguration.makeModel(generator: &generator)
         try saveSettings(settings, folder)
         let trainer: Trainer
         do {
@@ -73,7 +77,8 @@ enum TrainCommand: Subcommand {
                                   runFolder: folder, resume: resume)
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
 
-        standardError("attend: \(settings.model.cell.rawValue) + \(settings.model.attention.rawValue), \(model.parameterCount) parameters; "
+        let name = settings.modelName
+        standardError("attend: \(name.arch)\(name.attention.map { " + \($0)" } ?? ""), \(model.parameterCount) parameters; "
             + "\(train.count) training pairs, \(dev.count) dev pairs; vocabularies \(sourceVocabulary.count) / \(targetVocabulary.count)")
         if let resume { standardError("attend: resuming \(folder.path) at step \(resume.trainingState.step), epoch \(resume.trainingState.epoch + 1)") }
         do {
@@ -97,7 +102,8 @@ enum TrainCommand: Subcommand {
             return URL(fileURLWithPath: explicit)
         }
         let corpus = (((settings.trainSource as NSString).deletingLastPathComponent) as NSString).lastPathComponent
-        let base = "runs/\(corpus.isEmpty ? "run" : corpus)-\(settings.model.cell.rawValue)-\(settings.model.attention.rawValue)"
+        let name = settings.modelName
+        let base = "runs/\(corpus.isEmpty ? "run" : corpus)-\(name.arch)\(name.attention.map { "-\($0)" } ?? "")"
         var candidate = base, number = 1
         while manager.fileExists(atPath: candidate) {
             number += 1

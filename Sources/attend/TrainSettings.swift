@@ -8,12 +8,16 @@ struct TrainSettings: Codable {
     var minFrequency = 1
     var maximumVocabulary: Int?
     var model = RNNConfiguration()
-    var epochs = 10
+    /// Set for `--arch transformer`; `model` is then unused.
+    var transformer: TransformerConfiguration?
+    var epochs = 20
     var maximumSteps: Int?
     var timeLimit: Double?
     var batchSize = 64
     var learningRate: Float = 1e-3
     var clipNorm: Float? = 5
+    /// Noam warm-up steps (`--warmup`); `nil` keeps the learning rate constant.
+    var warmup: Int?
     var validateEvery: Int?
     var patience: Int?
     var bestMetric = "exact"
@@ -34,6 +38,7 @@ struct TrainSettings: Codable {
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.clipNorm = clipNorm
+        options.warmupSteps = warmup
         options.validateEvery = validateEvery
         options.patience = patience
         options.bestMetric = ValidationMetric(rawValue: bestMetric) ?? .exact
@@ -42,14 +47,84 @@ struct TrainSettings: Codable {
         return options
     }
 
+    /// The model configuration a checkpoint records.
+    var storedConfiguration: StoredConfiguration { transformer.map { .transformer($0) } ?? .rnn(model) }
+
+    /// `gru + bahdanau`, `transformer`: how progress lines and folder names call the model.
+    var modelName: (arch: String, attention: String?) {
+        transformer == nil ? (model.cell.rawValue, model.attention.rawValue) : ("transformer", nil)
+    }
+
+    mutating func setVocabularySizes(source: Int, target: Int) {
+        model.sourceVocabularySize = source
+        model.targetVocabularySize = target
+        transformer?.sourceVocabularySize = source
+        transformer?.targetVocabularySize = target
+    }
+
     /// Reads the data and model options; `arguments` keeps what it does not know.
     mutating func read(_ arguments: inout Arguments) throws {
         try readData(&arguments)
         if let arch = try arguments.string("arch") {
-            if arch == "transformer" { throw CommandError.failure("--arch transformer is not available yet (it has its own issue); use rnn, gru or lstm") }
-            guard let cell = CellKind(rawValue: arch) else { throw CommandError.usage("--arch must be rnn, gru or lstm, not '\(arch)'") }
-            model.cell = cell
+            if arch == "transformer" {
+                transformer = TransformerConfiguration()
+                (learningRate, warmup, labelSmoothing) = (5e-4, 1000, 0.1)
+            } else {
+                guard let cell = CellKind(rawValue: arch) else { throw CommandError.usage("--arch must be rnn, gru, lstm or transformer, not '\(arch)'") }
+                model.cell = cell
+            }
         }
+        if transformer != nil { try readTransformer(&arguments) } else { try readRecurrent(&arguments) }
+        epochs = try arguments.int("epochs") ?? epochs
+        maximumSteps = try arguments.int("max-steps") ?? maximumSteps
+        timeLimit = try arguments.double("time-limit") ?? timeLimit
+        batchSize = try arguments.int("batch-size") ?? batchSize
+        learningRate = try arguments.double("lr").map(Float.init) ?? learningRate
+        if let clip = try arguments.double("clip") { clipNorm = clip > 0 ? Float(clip) : nil }
+        if let steps = try arguments.int("warmup") { warmup = steps > 0 ? steps : nil }
+        validateEvery = try arguments.int("valid-every") ?? validateEvery
+        patience = try arguments.int("patience") ?? patience
+        if let metric = try arguments.string("best-metric") {
+            guard ValidationMetric(rawValue: metric) != nil else { throw CommandError.usage("--best-metric must be loss, bleu or exact") }
+            bestMetric = metric
+        }
+        labelSmoothing = try arguments.double("label-smoothing").map(Float.init) ?? labelSmoothing
+        if let seed = try arguments.int("seed") {
+            guard seed >= 0 else { throw CommandError.usage("--seed must not be negative") }
+            self.seed = UInt64(seed)
+        }
+        try validate()
+    }
+
+    private mutating func readTransformer(_ arguments: inout Arguments) throws {
+        guard var c = transformer else { return }
+        for name in ["attention", "embed-dim", "hidden-dim", "encoder-hidden-dim"] where try arguments.string(name) != nil {
+            throw CommandError.usage("--\(name) is for RNN models; a transformer takes --model-dim, --ff-dim, --heads")
+        }
+        c.layers = try arguments.int("layers") ?? c.layers
+        c.heads = try arguments.int("heads") ?? c.heads
+        c.modelWidth = try arguments.int("model-dim") ?? c.modelWidth
+        c.feedForwardWidth = try arguments.int("ff-dim") ?? 4 * c.modelWidth
+        c.dropout = try arguments.double("dropout").map(Float.init) ?? c.dropout
+        c.maximumPositions = try arguments.int("max-positions") ?? c.maximumPositions
+        c.layerNorm = try choice(&arguments, "layer-norm", default: c.layerNorm)
+        c.activation = try choice(&arguments, "activation", default: c.activation)
+        c.positions = try choice(&arguments, "positions", default: c.positions)
+        if arguments.flag("tie-embeddings") { c.tieEmbeddings = true }
+        transformer = c
+    }
+
+    /// `--name` as one of `Choice`'s raw values.
+    private func choice<Choice: RawRepresentable & CaseIterable>(_ arguments: inout Arguments, _ name: String,
+                                                                 default value: Choice) throws -> Choice where Choice.RawValue == String {
+        guard let text = try arguments.string(name) else { return value }
+        guard let chosen = Choice(rawValue: text) else {
+            throw CommandError.usage("--\(name) must be \(Choice.allCases.map(\.rawValue).joined(separator: " or ")), not '\(text)'")
+        }
+        return chosen
+    }
+
+    private mutating func readRecurrent(_ arguments: inout Arguments) throws {
         if let name = try arguments.string("attention") {
             if name == "local-m" || name == "local-p" { throw CommandError.failure("--attention \(name) is not available yet") }
             guard let attention = AttentionKind(rawValue: name) else {
@@ -65,24 +140,10 @@ struct TrainSettings: Codable {
         if arguments.flag("unidirectional") { model.bidirectional = false }
         if arguments.flag("no-input-feeding") { model.inputFeeding = false }
         if arguments.flag("input-feeding") { model.inputFeeding = true }
-        epochs = try arguments.int("epochs") ?? epochs
-        maximumSteps = try arguments.int("max-steps") ?? maximumSteps
-        timeLimit = try arguments.double("time-limit") ?? timeLimit
-        batchSize = try arguments.int("batch-size") ?? batchSize
-        learningRate = try arguments.double("lr").map(Float.init) ?? learningRate
-        if let clip = try arguments.double("clip") { clipNorm = clip > 0 ? Float(clip) : nil }
-        validateEvery = try arguments.int("valid-every") ?? validateEvery
-        patience = try arguments.int("patience") ?? patience
-        if let metric = try arguments.string("best-metric") {
-            guard ValidationMetric(rawValue: metric) != nil else { throw CommandError.usage("--best-metric must be loss, bleu or exact") }
-            bestMetric = metric
+        for name in ["heads", "model-dim", "ff-dim", "layer-norm", "activation", "positions", "max-positions"] where try arguments.string(name) != nil {
+            throw CommandError.usage("--\(name) is for --arch transformer")
         }
-        labelSmoothing = try arguments.double("label-smoothing").map(Float.init) ?? labelSmoothing
-        if let seed = try arguments.int("seed") {
-            guard seed >= 0 else { throw CommandError.usage("--seed must not be negative") }
-            self.seed = UInt64(seed)
-        }
-        try validate()
+        if arguments.flag("tie-embeddings") { throw CommandError.usage("--tie-embeddings is for --arch transformer") }
     }
 
     private mutating func readData(_ arguments: inout Arguments) throws {
@@ -112,7 +173,7 @@ struct TrainSettings: Codable {
     }
 
     func validate() throws {
-        if let problem = model.problem() { throw CommandError.usage(problem) }
+        if let problem = storedConfiguration.problem() { throw CommandError.usage(problem) }
         if epochs < 1 { throw CommandError.usage("--epochs must be at least 1") }
         if batchSize < 1 { throw CommandError.usage("--batch-size must be at least 1") }
         if !(learningRate > 0) { throw CommandError.usage("--lr must be positive") }

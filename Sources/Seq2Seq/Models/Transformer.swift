@@ -170,14 +170,17 @@ public final class Transformer: Seq2SeqModel {
     /// Per pair `[T + 1][S + 1]`: one layer's cross-attention, of one head or averaged over heads.
     /// - Parameters: - layer: 0-based. - head: 0-based, or `nil` for the average.
     public func forcedAttention(_ batch: Batch, layer: Int, head: Int?) -> [[[Float]]] {
-        let weights = crossAttention(batch)[layer]
-        let heads = configuration.heads, t = batch.targetLength, s = batch.sourceLength
+        Self.attentionRows(crossAttention(batch)[layer], batch: batch, head: head)
+    }
+
+    /// The rows of `weights` (`[B, h, T, S]`) that belong to each pair's words, one head's or the mean over heads.
+    public static func attentionRows(_ weights: Tensor, batch: Batch, head: Int?) -> [[[Float]]] {
+        let heads = weights.shape[1], t = batch.targetLength, s = batch.sourceLength
+        let chosen = head.map { $0..<$0 + 1 } ?? 0..<heads
         return (0..<batch.size).map { b in
             (0..<batch.targetLengths[b]).map { row in
                 (0..<batch.sourceLengths[b]).map { column in
-                    let chosen = head.map { $0..<$0 + 1 } ?? 0..<heads
-                    let total = chosen.reduce(Float(0)) { $0 + weights.data[(($1 + b * heads) * t + row) * s + column] }
-                    return total / Float(chosen.count)
+                    chosen.reduce(Float(0)) { $0 + weights.data[(($1 + b * heads) * t + row) * s + column] } / Float(chosen.count)
                 }
             }
         }

@@ -111,7 +111,11 @@ public final class Trainer {
         generator = context.generator
         loss.backward()
         if let clip = options.clipNorm { _ = clipGradientNorm(model.parameters, maxNorm: clip) }
-        optimizer.step()
+        if let warmup = options.warmupSteps {
+            optimizer.step(following: NoamSchedule(peakRate: options.learningRate, warmupSteps: warmup))
+        } else {
+            optimizer.step()
+        }
         optimizer.zeroGradients()
         return loss.item
     }

@@ -1,12 +1,15 @@
 /// How long and how to train; the CLI fills it from flags.
 public struct TrainingOptions: Sendable {
-    public var epochs = 10
+    public var epochs = 20
     public var maximumSteps: Int?
     public var timeLimit: Double?
     public var batchSize = 64
     public var learningRate: Float = 1e-3
     /// Clip gradients to this global norm; `nil` turns clipping off.
     public var clipNorm: Float? = 5
+    /// Noam warm-up (`NoamSchedule(peakRate: learningRate, …)`): the rate rises linearly for
+    /// this many steps, then falls as `1/√step`; `nil` keeps it constant.
+    public var warmupSteps: Int?
     /// Validate every N steps as well as after every epoch.
     public var validateEvery: Int?
     /// Stop after this many validations without a new best score.
