@@ -36,10 +36,200 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    // MARK: - Scaled dot-product attention
+
+    func testScaledDotProductAttentionMatchesComposedForm() {
+        assertAttentionMatchesComposedForm(batch: 2, target: 3, source: 4, heads: 2, headWidth: 3, seed: 14)
+    }
+
+    func testScaledDotProductAttentionWithKeyMaskMatchesComposedForm() {
+        // The last sequence is all padding: its rows must be zeros (the composed softmax's too).
+        let keyMask = Tensor(shape: [3, 4], scalars: [1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+        assertAttentionMatchesComposedForm(batch: 3, target: 3, source: 4, heads: 2, headWidth: 3,
+                                           keyMask: keyMask, seed: 15)
+    }
+
+    func testCausalScaledDotProductAttentionMatchesComposedForm() {
+        // T == S: s ≤ t.
+        assertAttentionMatchesComposedForm(batch: 2, target: 4, source: 4, heads: 2, headWidth: 3, causal: true, seed: 16)
+        // T < S (a target continuing a cached prefix), with key padding: s ≤ t + 2.
+        let keyMask = Tensor(shape: [2, 5], scalars: [1, 1, 1, 1, 1, 0, 1, 1, 1, 0])
+        assertAttentionMatchesComposedForm(batch: 2, target: 3, source: 5, heads: 2, headWidth: 3,
+                                           keyMask: keyMask, causal: true, seed: 17)
+        // T > S: the first two query rows may attend no key and must come out as zeros.
+        assertAttentionMatchesComposedForm(batch: 2, target: 4, source: 2, heads: 2, headWidth: 3, causal: true, seed: 18)
+    }
+
+    /// `B·h·T·S·d = 294,912` multiply-adds per product, past the op's parallel threshold (2¹⁶):
+    /// the (batch entry, head) pairs run on the `Parallel` pool, forward and backward.
+    func testScaledDotProductAttentionParallelPathMatchesComposedForm() {
+        let lengths = [24, 20, 17, 24, 9, 24, 1, 13]
+        let keyMask = Tensor(shape: [8, 24], scalars: lengths.flatMap { n in (0..<24).map { $0 < n ? 1 : 0 } })
+        assertAttentionMatchesComposedForm(batch: 8, target: 24, source: 24, heads: 4, headWidth: 16,
+                                           keyMask: keyMask, seed: 19, tolerance: 1e-4)
+        assertAttentionMatchesComposedForm(batch: 8, target: 24, source: 24, heads: 4, headWidth: 16,
+                                           keyMask: keyMask, causal: true, seed: 20, tolerance: 1e-4)
+
+        // The pool must not change a single bit: every pair runs the same code either way.
+        var g = SeededGenerator(seed: 21)
+        let inputs = [random([8, 24, 64], &g, -2, 2), random([8, 24, 64], &g, -2, 2), random([8, 24, 64], &g, -2, 2)]
+        let pooled = runAttention(inputs, heads: 4, keyMask: keyMask, causal: true)
+        let threads = Parallel.threadCount
+        Parallel.threadCount = 1
+        defer { Parallel.threadCount = threads }
+        let serial = runAttention(inputs, heads: 4, keyMask: keyMask, causal: true)
+        XCTAssertEqual(pooled.output, serial.output)
+        XCTAssertEqual(pooled.weights, serial.weights)
+        XCTAssertEqual(pooled.gradients, serial.gradients)
+    }
+
+    /// One decoding step (T = 1) sees the whole cache: causal or not, the same values and gradients.
+    func testCausalIncrementalDecodingStepAttendsEveryKey() {
+        var g = SeededGenerator(seed: 22)
+        let inputs = [random([2, 1, 6], &g, -2, 2), random([2, 5, 6], &g, -2, 2), random([2, 5, 6], &g, -2, 2)]
+        let keyMask = Tensor(shape: [2, 5], scalars: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0])
+        for mask in [nil, keyMask] {
+            let causal = runAttention(inputs, heads: 2, keyMask: mask, causal: true)
+            let plain = runAttention(inputs, heads: 2, keyMask: mask, causal: false)
+            XCTAssertEqual(causal.output, plain.output)
+            XCTAssertEqual(causal.weights, plain.weights)
+            XCTAssertEqual(causal.gradients, plain.gradients)
+            // And no key was dropped: every unpadded weight is positive.
+            let allowed = mask.map { m in (0..<2).flatMap { b in (0..<2).flatMap { _ in (0..<5).map { m[b, $0] != 0 } } } }
+            for (i, w) in causal.weights.enumerated() where allowed?[i] ?? true {
+                XCTAssertGreaterThan(w, 0, "weight \(i)")
+            }
+        }
+    }
+
+    /// Self-attention passes one tensor as query, key and value: the three pullback terms must
+    /// add into its one gradient buffer, none overwriting another.
+    func testSelfAttentionAccumulatesIntoOneGradient() {
+        var g = SeededGenerator(seed: 24)
+        let keyMask = Tensor(shape: [2, 4], scalars: [1, 1, 1, 0, 1, 1, 1, 1])
+        assertSameValuesAndGradients([random([2, 4, 6], &g, -2, 2)], fused: {
+            Tensor.scaledDotProductAttention(query: $0[0], key: $0[0], value: $0[0], heads: 2,
+                                             keyMask: keyMask, causal: true).output
+        }, composed: {
+            Self.composedAttention($0[0], $0[0], $0[0], heads: 2, keyMask: keyMask, causal: true).output
+        })
+    }
+
+    /// Gradients go only to the inputs that require them, and are the same as when all do.
+    func testScaledDotProductAttentionGradientOnlyWhereRequired() {
+        var g = SeededGenerator(seed: 23)
+        let inputs = [random([2, 3, 6], &g), random([2, 4, 6], &g), random([2, 4, 6], &g)]
+        let all = runAttention(inputs, heads: 2, keyMask: nil, causal: true)
+        for wanted in 0..<3 {
+            let copies = inputs.map { $0.copy() }
+            copies[wanted].requiresGrad = true
+            let out = Tensor.scaledDotProductAttention(query: copies[0], key: copies[1], value: copies[2],
+                                                       heads: 2, causal: true).output
+            var generator = SeededGenerator(seed: 99)
+            out.backward(seed: Tensor.normal(out.shape, generator: &generator))
+            for (i, copy) in copies.enumerated() {
+                if i == wanted {
+                    XCTAssertEqual(copy.grad?.scalars, all.gradients[i], "input \(i)")
+                } else {
+                    XCTAssertNil(copy.grad, "input \(i) needs no gradient")
+                }
+            }
+        }
+    }
+
+    /// Fused against composed on random `[B, T, h·d]`, `[B, S, h·d]`, `[B, S, h·d]` inputs:
+    /// output values and gradients, the weights, and that the weights are a distribution over
+    /// the allowed keys (exact zeros elsewhere, all zeros when no key is allowed).
+    private func assertAttentionMatchesComposedForm(batch: Int, target: Int, source: Int, heads: Int, headWidth: Int,
+                                                    keyMask: Tensor? = nil, causal: Bool = false, seed: UInt64,
+                                                    tolerance: Float = 1e-5,
+                                                    file: StaticString = #filePath, line: UInt = #line) {
+        var g = SeededGenerator(seed: seed)
+        let width = heads * headWidth
+        let inputs = [random([batch, target, width], &g, -2, 2), random([batch, source, width], &g, -2, 2),
+                      random([batch, source, width], &g, -2, 2)]
+        assertSameValuesAndGradients(inputs, tolerance: tolerance, fused: {
+            Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], heads: heads,
+                                             keyMask: keyMask, causal: causal).output
+        }, composed: {
+            Self.composedAttention($0[0], $0[1], $0[2], heads: heads, keyMask: keyMask, causal: causal).output
+        }, file: file, line: line)
+
+        let weights = withoutGradients {
+            Tensor.scaledDotProductAttention(query: inputs[0], key: inputs[1], value: inputs[2], heads: heads,
+                                             keyMask: keyMask, causal: causal).weights
+        }
+        let composed = withoutGradients {
+            Self.composedAttention(inputs[0], inputs[1], inputs[2], heads: heads, keyMask: keyMask, causal: causal).weights
+        }
+        XCTAssertEqual(weights.shape, [batch, heads, target, source], file: file, line: line)
+        assertClose(weights.scalars, composed.scalars, tolerance: tolerance, file: file, line: line)
+        for b in 0..<batch {
+            for j in 0..<heads {
+                for t in 0..<target {
+                    var sum: Float = 0, anyAllowed = false
+                    for s in 0..<source {
+                        let allowed = (keyMask.map { $0[b, s] != 0 } ?? true) && (!causal || s <= t + source - target)
+                        anyAllowed = anyAllowed || allowed
+                        if !allowed {
+                            XCTAssertEqual(weights[b, j, t, s], 0, "masked weight [\(b), \(j), \(t), \(s)]", file: file, line: line)
+                        }
+                        sum += weights[b, j, t, s]
+                    }
+                    XCTAssertEqual(sum, anyAllowed ? 1 : 0, accuracy: 1e-5, "row [\(b), \(j), \(t)]", file: file, line: line)
+                }
+            }
+        }
+    }
+
+    /// Output, weights and gradients of the fused op on copies of `inputs`, with the same seed as
+    /// `assertSameValuesAndGradients`.
+    private func runAttention(_ inputs: [Tensor], heads: Int, keyMask: Tensor?, causal: Bool)
+        -> (output: [Float], weights: [Float], gradients: [[Float]]) {
+        let copies = inputs.map { t -> Tensor in let c = t.copy(); c.requiresGrad = true; return c }
+        let (out, weights) = Tensor.scaledDotProductAttention(query: copies[0], key: copies[1], value: copies[2],
+                                                              heads: heads, keyMask: keyMask, causal: causal)
+        var generator = SeededGenerator(seed: 99)
+        out.backward(seed: Tensor.normal(out.shape, generator: &generator))
+        return (out.scalars, weights.scalars, copies.map { $0.grad!.scalars })
+    }
+
+    /// The composed form (§3.2.2 as written): split the heads with reshape and permute,
+    /// `Q Kᵀ · 1/√d`, masked softmax, `P V`, merge the heads back.
+    private static func composedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int,
+                                          keyMask: Tensor?, causal: Bool) -> (output: Tensor, weights: Tensor) {
+        let batch = q.shape[0], target = q.shape[1], source = k.shape[1], width = q.shape[2]
+        let headWidth = width / heads
+        func split(_ x: Tensor, _ length: Int) -> Tensor {
+            x.reshaped([batch, length, heads, headWidth]).permuted([0, 2, 1, 3])  // [B, h, ·, d]
+        }
+        let scores = split(q, target).batchedMatmul(split(k, source), transposeB: true) * (1 / Float(headWidth).squareRoot())
+        let weights = scores.softmax(mask: attentionMask(batch: batch, target: target, source: source,
+                                                         keyMask: keyMask, causal: causal))
+        let output = weights.batchedMatmul(split(v, source)).permuted([0, 2, 1, 3]).reshaped([batch, target, width])
+        return (output, weights)
+    }
+
+    /// Key padding and the causal rule as one softmax mask: `[B, 1, T, S]` when causal,
+    /// `[B, 1, 1, S]` for key padding alone, `nil` for neither.
+    private static func attentionMask(batch: Int, target: Int, source: Int, keyMask: Tensor?, causal: Bool) -> Tensor? {
+        guard causal else { return keyMask?.reshaped([batch, 1, 1, source]) }
+        let mask = Tensor(uninitializedShape: [batch, 1, target, source])
+        for b in 0..<batch {
+            for t in 0..<target {
+                for s in 0..<source {
+                    let real = keyMask.map { $0[b, s] != 0 } ?? true
+                    mask[b, 0, t, s] = real && s <= t + source - target ? 1 : 0
+                }
+            }
+        }
+        return mask
+    }
+
     /// Runs both forms on copies of `inputs`, back-propagates the same random projection, and
     /// compares outputs and every input's gradient.
-    private func assertSameValuesAndGradients(_ inputs: [Tensor], fused: ([Tensor]) -> Tensor,
-                                              composed: ([Tensor]) -> Tensor,
+    private func assertSameValuesAndGradients(_ inputs: [Tensor], tolerance: Float = 1e-5,
+                                              fused: ([Tensor]) -> Tensor, composed: ([Tensor]) -> Tensor,
                                               file: StaticString = #filePath, line: UInt = #line) {
         func run(_ function: ([Tensor]) -> Tensor) -> (Tensor, [Tensor]) {
             let copies = inputs.map { t -> Tensor in let c = t.copy(); c.requiresGrad = true; return c }
@@ -51,9 +241,9 @@ final class FusedOpTests: XCTestCase {
         let (fusedOut, fusedGrads) = run(fused)
         let (composedOut, composedGrads) = run(composed)
         XCTAssertEqual(fusedOut.shape, composedOut.shape, file: file, line: line)
-        assertClose(fusedOut.scalars, composedOut.scalars, tolerance: 1e-5, file: file, line: line)
+        assertClose(fusedOut.scalars, composedOut.scalars, tolerance: tolerance, file: file, line: line)
         for (a, b) in zip(fusedGrads, composedGrads) {
-            assertClose(a.scalars, b.scalars, tolerance: 1e-5, file: file, line: line)
+            assertClose(a.scalars, b.scalars, tolerance: tolerance, file: file, line: line)
         }
     }
 }

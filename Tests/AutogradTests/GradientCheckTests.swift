@@ -117,6 +117,27 @@ final class GradientCheckTests: XCTestCase {
                 Tensor.additiveScores(query: $0[0], keys: $0[1], vector: $0[2])
             } },
         ],
+        // B = 2, h = 2, d = 3; the output is checked, the weights are not on the tape.
+        .scaledDotProductAttention: [
+            { g in  // key padding, T = 3, S = 4
+                let mask = Tensor(shape: [2, 4], scalars: [1, 1, 0, 1, 1, 1, 1, 0])
+                return check([random([2, 3, 6], &g), random([2, 4, 6], &g), random([2, 4, 6], &g)]) {
+                    Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], heads: 2, keyMask: mask).output
+                }
+            },
+            { g in  // causal, T = S = 4
+                check([random([2, 4, 6], &g), random([2, 4, 6], &g), random([2, 4, 6], &g)]) {
+                    Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], heads: 2, causal: true).output
+                }
+            },
+            { g in  // causal, T = 3 < S = 4, with key padding
+                let mask = Tensor(shape: [2, 4], scalars: [1, 0, 1, 1, 1, 1, 1, 1])
+                return check([random([2, 3, 6], &g), random([2, 4, 6], &g), random([2, 4, 6], &g)]) {
+                    Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], heads: 2,
+                                                     keyMask: mask, causal: true).output
+                }
+            },
+        ],
     ]
 
     func testEveryOpKindHasAGradientCheck() {
