@@ -21,13 +21,13 @@ enum TrainCommand: Subcommand {
       --attention none|bahdanau|luong-dot|luong-general|luong-concat (bahdanau)
       --layers N (1)  --embed-dim N (64)  --hidden-dim N (128)  --encoder-hidden-dim N (hidden/2 per direction)
       --dropout P (0)  --unidirectional  --no-input-feeding (Luong)
-    model (--arch transformer; its defaults: --lr 0.0005 --warmup 1000 --label-smoothing 0.1):
+    model (--arch transformer; its defaults: --lr 0.0005 --warmup 1000 --label-smoothing 0.1 --adam-beta2 0.98):
       --layers N (2)  --heads N (4)  --model-dim N (64)  --ff-dim N (4 × model-dim)  --dropout P (0.1)
       --layer-norm pre|post (post)  --activation relu|gelu (relu)  --positions sinusoidal|learned (sinusoidal)
       --max-positions N (512)  --tie-embeddings
     training:
       --epochs N (20)  --max-steps N  --time-limit SECONDS  --batch-size N (64)
-      --lr RATE (0.001, Adam)  --warmup N (Noam: linear rise to --lr over N steps, then 1/√step; 0 = off)
+      --lr RATE (0.001, Adam)  --adam-beta2 B (0.999)  --warmup N (Noam: linear rise to --lr over N steps, then 1/√step; 0 = off)
       --clip NORM (5; 0 = off)  --label-smoothing E (0)
       --valid-every N  --patience N  --best-metric loss|bleu|exact (exact)  --seed N (1)
       --out FOLDER (runs/CORPUS-ARCH-ATTENTION)  --resume FOLDER

@@ -15,6 +15,8 @@ struct TrainSettings: Codable {
     var timeLimit: Double?
     var batchSize = 64
     var learningRate: Float = 1e-3
+    /// Adam's β₂; `nil` (and runs saved before it existed) means 0.999.
+    var adamBeta2: Float?
     var clipNorm: Float? = 5
     /// Noam warm-up steps (`--warmup`); `nil` keeps the learning rate constant.
     var warmup: Int?
@@ -37,6 +39,7 @@ struct TrainSettings: Codable {
         options.timeLimit = timeLimit
         options.batchSize = batchSize
         options.learningRate = learningRate
+        options.adamBeta2 = adamBeta2 ?? 0.999
         options.clipNorm = clipNorm
         options.warmupSteps = warmup
         options.validateEvery = validateEvery
@@ -68,7 +71,7 @@ struct TrainSettings: Codable {
         if let arch = try arguments.string("arch") {
             if arch == "transformer" {
                 transformer = TransformerConfiguration()
-                (learningRate, warmup, labelSmoothing) = (5e-4, 1000, 0.1)
+                (learningRate, warmup, labelSmoothing, adamBeta2) = (5e-4, 1000, 0.1, 0.98)
             } else {
                 guard let cell = CellKind(rawValue: arch) else { throw CommandError.usage("--arch must be rnn, gru, lstm or transformer, not '\(arch)'") }
                 model.cell = cell
@@ -80,6 +83,7 @@ struct TrainSettings: Codable {
         timeLimit = try arguments.double("time-limit") ?? timeLimit
         batchSize = try arguments.int("batch-size") ?? batchSize
         learningRate = try arguments.double("lr").map(Float.init) ?? learningRate
+        adamBeta2 = try arguments.double("adam-beta2").map(Float.init) ?? adamBeta2
         if let clip = try arguments.double("clip") { clipNorm = clip > 0 ? Float(clip) : nil }
         if let steps = try arguments.int("warmup") { warmup = steps > 0 ? steps : nil }
         validateEvery = try arguments.int("valid-every") ?? validateEvery
@@ -177,6 +181,7 @@ struct TrainSettings: Codable {
         if epochs < 1 { throw CommandError.usage("--epochs must be at least 1") }
         if batchSize < 1 { throw CommandError.usage("--batch-size must be at least 1") }
         if !(learningRate > 0) { throw CommandError.usage("--lr must be positive") }
+        if let beta = adamBeta2, !(0..<1).contains(beta) { throw CommandError.usage("--adam-beta2 must be in [0, 1)") }
         if let steps = maximumSteps, steps < 1 { throw CommandError.usage("--max-steps must be at least 1") }
         if let every = validateEvery, every < 1 { throw CommandError.usage("--valid-every must be at least 1") }
         if !(0..<1).contains(labelSmoothing) { throw CommandError.usage("--label-smoothing must be in [0, 1)") }

@@ -34,7 +34,7 @@ public final class Trainer {
         self.targetVocabulary = targetVocabulary
         self.dev = dev
         self.runFolder = runFolder
-        optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
+        optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate, beta2: options.adamBeta2)
         batcher = Batcher(pairs: train, batchSize: options.batchSize, seed: options.seed)
         state = TrainingState()
         generator = SeededGenerator(seed: options.seed &+ 1)

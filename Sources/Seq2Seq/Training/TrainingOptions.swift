@@ -5,6 +5,8 @@ public struct TrainingOptions: Sendable {
     public var timeLimit: Double?
     public var batchSize = 64
     public var learningRate: Float = 1e-3
+    /// Adam's β₂; Vaswani et al. (§5.3) use 0.98 for Transformers.
+    public var adamBeta2: Float = 0.999
     /// Clip gradients to this global norm; `nil` turns clipping off.
     public var clipNorm: Float? = 5
     /// Noam warm-up (`NoamSchedule(peakRate: learningRate, …)`): the rate rises linearly for
