@@ -18,7 +18,8 @@ enum TrainCommand: Subcommand {
       --min-freq N (1)          --max-vocab N      vocabulary from the training data
     model:
       --arch rnn|gru|lstm (gru)
-      --attention none|bahdanau|luong-dot|luong-general|luong-concat (bahdanau)
+      --attention none|bahdanau|luong-dot|luong-general|luong-concat|local-m|local-p (bahdanau)
+      --window D (10)           local-m, local-p: attend to source positions within D of p_t
       --layers N (1)  --embed-dim N (64)  --hidden-dim N (128)  --encoder-hidden-dim N (hidden/2 per direction)
       --dropout P (0)  --unidirectional  --no-input-feeding (Luong)
     training:
@@ -73,7 +74,8 @@ enum TrainCommand: Subcommand {
                                   runFolder: folder, resume: resume)
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
 
-        standardError("attend: \(settings.model.cell.rawValue) + \(settings.model.attention.rawValue), \(model.parameterCount) parameters; "
+        let window = settings.model.attention.isLocal ? " (window \(settings.model.window))" : ""
+        standardError("attend: \(settings.model.cell.rawValue) + \(settings.model.attention.rawValue)\(window), \(model.parameterCount) parameters; "
             + "\(train.count) training pairs, \(dev.count) dev pairs; vocabularies \(sourceVocabulary.count) / \(targetVocabulary.count)")
         if let resume { standardError("attend: resuming \(folder.path) at step \(resume.trainingState.step), epoch \(resume.trainingState.epoch + 1)") }
         do {
