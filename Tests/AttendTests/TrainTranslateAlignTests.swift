@@ -127,7 +127,9 @@ final class TrainTranslateAlignTests: XCTestCase {
     }
 
     func testErrorsAreOneLineAndExitCodesSayWhichKind() throws {
-        let missing = try attend(["translate", "--model", "nowhere.safetensors"], input: "a\n")
+        // More input than a pipe holds: attend fails before reading it, so writing it meets a
+        // closed pipe every time (with a line, only when the machine is slow).
+        let missing = try attend(["translate", "--model", "nowhere.safetensors"], input: String(repeating: "a\n", count: 100_000))
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderrLines.count, 1, missing.stderr)
         XCTAssertTrue(missing.stderr.hasPrefix("error: "), missing.stderr)
