@@ -18,7 +18,8 @@ enum TrainCommand: Subcommand {
       --min-freq N (1)          --max-vocab N      vocabulary from the training data
     model (RNN):
       --arch rnn|gru|lstm|transformer (gru)
-      --attention none|bahdanau|luong-dot|luong-general|luong-concat (bahdanau)
+      --attention none|bahdanau|luong-dot|luong-general|luong-concat|local-m|local-p (bahdanau)
+      --window D (10)           local-m, local-p: attend to source positions within D of p_t
       --layers N (1)  --embed-dim N (64)  --hidden-dim N (128)  --encoder-hidden-dim N (hidden/2 per direction)
       --dropout P (0)  --unidirectional  --no-input-feeding (Luong)
     model (--arch transformer; its defaults: --lr 0.0005 --warmup 1000 --label-smoothing 0.1 --adam-beta2 0.98):
@@ -78,7 +79,8 @@ enum TrainCommand: Subcommand {
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
 
         let name = settings.modelName
-        standardError("attend: \(name.arch)\(name.attention.map { " + \($0)" } ?? ""), \(model.parameterCount) parameters; "
+        let window = settings.transformer == nil && settings.model.attention.isLocal ? " (window \(settings.model.window))" : ""
+        standardError("attend: \(name.arch)\(name.attention.map { " + \($0)" } ?? "")\(window), \(model.parameterCount) parameters; "
             + "\(train.count) training pairs, \(dev.count) dev pairs; vocabularies \(sourceVocabulary.count) / \(targetVocabulary.count)")
         if let resume { standardError("attend: resuming \(folder.path) at step \(resume.trainingState.step), epoch \(resume.trainingState.epoch + 1)") }
         do {

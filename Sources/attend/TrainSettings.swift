@@ -130,11 +130,15 @@ struct TrainSettings: Codable {
 
     private mutating func readRecurrent(_ arguments: inout Arguments) throws {
         if let name = try arguments.string("attention") {
-            if name == "local-m" || name == "local-p" { throw CommandError.failure("--attention \(name) is not available yet") }
             guard let attention = AttentionKind(rawValue: name) else {
                 throw CommandError.usage("--attention must be one of \(AttentionKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name)'")
             }
             model.attention = attention
+        }
+        if let window = try arguments.int("window") {
+            // Refused rather than ignored, so nobody believes a global attention was windowed.
+            guard model.attention.isLocal else { throw CommandError.usage("--window applies to local-m and local-p") }
+            model.window = window
         }
         model.layers = try arguments.int("layers") ?? model.layers
         model.embeddingWidth = try arguments.int("embed-dim") ?? model.embeddingWidth

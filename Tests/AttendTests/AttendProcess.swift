@@ -22,6 +22,10 @@ enum AttendProcess {
         return Bundle.main.bundleURL.appendingPathComponent("attend")
     }()
 
+    /// Writing to a command that exited before reading its input raises SIGPIPE, whose default
+    /// action would kill the whole test process; ignored, the write fails with EPIPE instead.
+    private static let ignoringBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     /// Runs `attend arguments…` in `directory`, feeding `input` on stdin; stderr is drained on
     /// another thread so a chatty run cannot fill its pipe and stall.
     static func run(_ arguments: [String], input: String? = nil, in directory: URL? = nil) throws -> Run {
@@ -41,7 +45,9 @@ enum AttendProcess {
             stderrData.data = errors.fileHandleForReading.readDataToEndOfFile()
             drained.signal()
         }
-        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        _ = ignoringBrokenPipes
+        // A command that fails before reading stdin closes it; what it did not read is dropped.
+        if let input { try? inputPipe.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
         try inputPipe.fileHandleForWriting.close()
         let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         drained.wait()

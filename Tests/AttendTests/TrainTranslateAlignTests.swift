@@ -76,6 +76,46 @@ final class TrainTranslateAlignTests: XCTestCase {
         XCTAssertEqual(pharaoh.stdout.split(separator: "\n", omittingEmptySubsequences: false).count, 7)
     }
 
+    func testLocalAttentionTrainsAndAlignsWithinItsWindow() throws {
+        let train = try attend(["train", "--data", "data", "--attention", "local-p", "--window", "3", "--max-steps", "5", "--out", "local"] + model)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.contains("gru + local-p (window 3)"), train.stderr)
+        let settings = try String(contentsOf: directory.appendingPathComponent("local/run.json"), encoding: .utf8)
+        XCTAssertTrue(settings.contains("\"window\" : 3"), settings)
+
+        let csv = try attend(["align", "--model", "local/best.safetensors", "--src", "data/dev.src", "--tgt", "data/dev.tgt", "--out", "csv"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        for sentence in 1...6 {
+            let matrix = try String(contentsOf: directory.appendingPathComponent(String(format: "csv/%06d.csv", sentence)), encoding: .utf8)
+            let rows = matrix.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst().compactMap { Double($0) } }
+            XCTAssertFalse(rows.isEmpty)
+            for row in rows {
+                XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-5, "sentence \(sentence)")
+                XCTAssertLessThanOrEqual(row.filter { $0 > 0 }.count, 7, "sentence \(sentence): at most 2D + 1 positions")
+            }
+        }
+
+        // The dev sentences are shorter than a window of 3; local-m with D = 1 shows the window
+        // the checkpoint kept: row t attends exactly to |s − min(t, S − 1)| ≤ 1.
+        let monotonic = try attend(["train", "--data", "data", "--attention", "local-m", "--window", "1", "--max-steps", "2", "--out", "monotonic"] + model)
+        XCTAssertEqual(monotonic.status, 0, monotonic.stderr)
+        let narrow = try attend(["align", "--model", "monotonic/best.safetensors", "--src", "data/dev.src", "--tgt", "data/dev.tgt", "--out", "narrow"])
+        XCTAssertEqual(narrow.status, 0, narrow.stderr)
+        let matrix = try String(contentsOf: directory.appendingPathComponent("narrow/000001.csv"), encoding: .utf8)
+        let rows = matrix.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst().compactMap { Double($0) } }
+        for (t, row) in rows.enumerated() {
+            let centre = min(t, row.count - 1)
+            XCTAssertEqual(row.indices.filter { row[$0] > 0 }, Array(max(0, centre - 1)...min(row.count - 1, centre + 1)), "row \(t)")
+        }
+
+        let global = try attend(["train", "--data", "data", "--attention", "luong-general", "--window", "3", "--out", "global"])
+        XCTAssertEqual(global.status, 2)
+        XCTAssertTrue(global.stderr.hasPrefix("error: --window applies to local-m and local-p\n"), global.stderr)
+        let empty = try attend(["train", "--data", "data", "--attention", "local-m", "--window", "0", "--out", "empty"])
+        XCTAssertEqual(empty.status, 2)
+        XCTAssertTrue(empty.stderr.hasPrefix("error: --window must be at least 1\n"), empty.stderr)
+    }
+
     func testResumedRunComputesTheSameLossesAsAnUninterruptedOne() throws {
         let common = ["train", "--data", "data", "--valid-every", "10", "--dropout", "0.2"] + model
         XCTAssertEqual(try attend(common + ["--max-steps", "24", "--out", "whole"]).status, 0)
@@ -87,7 +127,9 @@ final class TrainTranslateAlignTests: XCTestCase {
     }
 
     func testErrorsAreOneLineAndExitCodesSayWhichKind() throws {
-        let missing = try attend(["translate", "--model", "nowhere.safetensors"], input: "a\n")
+        // More input than a pipe holds: attend fails before reading it, so writing it meets a
+        // closed pipe every time (with a line, only when the machine is slow).
+        let missing = try attend(["translate", "--model", "nowhere.safetensors"], input: String(repeating: "a\n", count: 100_000))
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderrLines.count, 1, missing.stderr)
         XCTAssertTrue(missing.stderr.hasPrefix("error: "), missing.stderr)

@@ -13,6 +13,9 @@ public struct RNNConfiguration: Codable, Equatable, Sendable {
     public var dropout: Float = 0
     /// Luong's input feeding (§3.3): the previous attentional state joins the decoder input.
     public var inputFeeding = true
+    /// `D`, the half-width of local attention's window `[p_t − D, p_t + D]` (Luong et al. 2015,
+    /// §3.2, who use 10); only local-m and local-p read it.
+    public var window = 10
     public var sourceVocabularySize = 0
     public var targetVocabularySize = 0
 
@@ -30,9 +33,35 @@ public struct RNNConfiguration: Codable, Equatable, Sendable {
         if embeddingWidth < 1 || hiddenWidth < 1 { return "--embed-dim and --hidden-dim must be positive" }
         if let width = encoderWidth, width < 1 { return "--encoder-hidden-dim must be positive" }
         if !(0..<1).contains(dropout) { return "--dropout must be in [0, 1)" }
+        if window < 1 { return "--window must be at least 1" }
         if attention == .luongDot && memoryWidth != hiddenWidth {
             return "luong-dot needs encoder outputs as wide as the decoder state (\(memoryWidth) vs \(hiddenWidth)); drop --encoder-hidden-dim or use luong-general"
         }
         return nil
+    }
+}
+
+extension RNNConfiguration {
+    private enum CodingKeys: String, CodingKey {
+        case cell, attention, layers, embeddingWidth, hiddenWidth, encoderWidth, bidirectional, dropout, inputFeeding, window
+        case sourceVocabularySize, targetVocabularySize
+    }
+
+    /// Decodes every key as the synthesized decoder would, except that `window`, which
+    /// checkpoints and `run.json` files written before local attention lack, defaults to 10.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cell = try container.decode(CellKind.self, forKey: .cell)
+        attention = try container.decode(AttentionKind.self, forKey: .attention)
+        layers = try container.decode(Int.self, forKey: .layers)
+        embeddingWidth = try container.decode(Int.self, forKey: .embeddingWidth)
+        hiddenWidth = try container.decode(Int.self, forKey: .hiddenWidth)
+        encoderWidth = try container.decodeIfPresent(Int.self, forKey: .encoderWidth)
+        bidirectional = try container.decode(Bool.self, forKey: .bidirectional)
+        dropout = try container.decode(Float.self, forKey: .dropout)
+        inputFeeding = try container.decode(Bool.self, forKey: .inputFeeding)
+        window = try container.decodeIfPresent(Int.self, forKey: .window) ?? window  // the declared default
+        sourceVocabularySize = try container.decode(Int.self, forKey: .sourceVocabularySize)
+        targetVocabularySize = try container.decode(Int.self, forKey: .targetVocabularySize)
     }
 }

@@ -8,7 +8,7 @@ import Autograd
 /// - `none`: `s_t = RNN([E y_{t−1}; c], s_{t−1})` with `c` the encoder summary; output `s_t`.
 /// - `bahdanau`: `c_t = attend(s_{t−1})`, `s_t = RNN([E y_{t−1}; c_t], s_{t−1})`; output `s_t`.
 /// - Luong: `s_t = RNN([E y_{t−1}; h̃_{t−1}], s_{t−1})` (input feeding), `c_t = attend(s_t)`,
-///   output `h̃_t = tanh(W_c [c_t; s_t])`.
+///   output `h̃_t = tanh(W_c [c_t; s_t])`; the local kinds attend within a window around `p_t`.
 /// Logits are `W_o · output + b_o`.
 public final class RNNSeq2Seq: Seq2SeqModel {
     public let configuration: RNNConfiguration
@@ -35,7 +35,8 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         let fed = c.attention.isLuong ? (c.inputFeeding ? c.hiddenWidth : 0) : c.memoryWidth
         decoder = RecurrentNetwork(kind: c.cell, inputSize: c.embeddingWidth + fed, width: c.hiddenWidth, layers: c.layers,
                                    dropout: c.dropout, generator: &generator)
-        attention = Attention(kind: c.attention, queryWidth: c.hiddenWidth, memoryWidth: c.memoryWidth, generator: &generator)
+        attention = Attention(kind: c.attention, queryWidth: c.hiddenWidth, memoryWidth: c.memoryWidth, window: c.window,
+                              generator: &generator)
         attentional = c.attention.isLuong
             ? Linear(inputSize: c.memoryWidth + c.hiddenWidth, outputSize: c.hiddenWidth, bias: false, generator: &generator) : nil
         output = Linear(inputSize: c.hiddenWidth, outputSize: c.targetVocabularySize, generator: &generator)
@@ -60,11 +61,14 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         public var memory: AttentionMemory
         /// The encoder summary `[B, M]`, for `none`.
         public var summary: Tensor
+        /// `t`, the step about to be taken, counting from 0: local-m's aligned position. Every
+        /// row is at the same step (beam search keeps rows of one step), so rows keep it.
+        public var step: Int
 
         /// The rows `indices` of every tensor, for beam search.
         public func selecting(rows indices: [Int]) -> DecoderState {
             DecoderState(recurrent: recurrent.map { $0.selecting(rows: indices) }, attentional: attentional?.rows(indices),
-                         memory: memory.selecting(rows: indices), summary: summary.rows(indices))
+                         memory: memory.selecting(rows: indices), summary: summary.rows(indices), step: step)
         }
     }
 
@@ -87,7 +91,8 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         }
         let feeding = c.attention.isLuong && c.inputFeeding ? Tensor.zeros([batch, c.hiddenWidth]) : nil
         return DecoderState(recurrent: initial, attentional: feeding,
-                            memory: attention.prepare(outputs: memoryValues, mask: mask), summary: summaries[c.layers - 1])
+                            memory: attention.prepare(outputs: memoryValues, mask: mask), summary: summaries[c.layers - 1],
+                            step: 0)
     }
 
     public func step(tokens: [Int], state: DecoderState, context: inout ForwardContext)
@@ -95,20 +100,21 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         let c = configuration
         let embedded = context.dropout(targetEmbedding(tokens, shape: [tokens.count]), c.dropout)
         var next = state
+        next.step = state.step + 1
         switch c.attention {
         case .none:
             let (s, states) = decoder.step(Tensor.concat([embedded, state.summary], axis: 1), states: state.recurrent, context: &context)
             next.recurrent = states
             return (context.dropout(s, c.dropout), nil, next)
         case .bahdanau:
-            let (contextVector, weights) = attention(query: state.recurrent[c.layers - 1].hidden, memory: state.memory)
+            let (contextVector, weights) = attention(query: state.recurrent[c.layers - 1].hidden, memory: state.memory, step: state.step)
             let (s, states) = decoder.step(Tensor.concat([embedded, contextVector], axis: 1), states: state.recurrent, context: &context)
             next.recurrent = states
             return (context.dropout(s, c.dropout), weights, next)
-        case .luongDot, .luongGeneral, .luongConcat:
+        case .luongDot, .luongGeneral, .luongConcat, .localMonotonic, .localPredictive:
             let input = state.attentional.map { Tensor.concat([embedded, $0], axis: 1) } ?? embedded
             let (s, states) = decoder.step(input, states: state.recurrent, context: &context)
-            let (contextVector, weights) = attention(query: s, memory: state.memory)
+            let (contextVector, weights) = attention(query: s, memory: state.memory, step: state.step)
             let attended = attentional!(Tensor.concat([contextVector, s], axis: 1)).tanh()
             next.recurrent = states
             if next.attentional != nil { next.attentional = attended }
