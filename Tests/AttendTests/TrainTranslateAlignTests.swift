@@ -3,33 +3,20 @@ import XCTest
 
 /// `attend train` → `translate` → `align` through the built binary, on a tiny reverse corpus.
 final class TrainTranslateAlignTests: XCTestCase {
-    private var directory: URL!
-    private var data: URL { directory.appendingPathComponent("data") }
+    private var corpus: TinyReverseCorpus!
+    private var directory: URL { corpus.directory }
+    private var data: URL { corpus.data }
 
     /// Small and fast: 48 training pairs of 3–5 tokens over 8 symbols.
     private let model = ["--embed-dim", "16", "--hidden-dim", "32", "--batch-size", "8", "--seed", "3"]
 
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("attend-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        var state: UInt64 = 7
-        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n }
-        func sentences(_ count: Int) -> [[String]] { (0..<count).map { _ in (0..<(3 + next(3))).map { _ in "w\(next(8))" } } }
-        for (split, count) in [("train", 48), ("dev", 6)] {
-            let sources = sentences(count)
-            try write(split + ".src", sources.map { $0.joined(separator: " ") })
-            try write(split + ".tgt", sources.map { $0.reversed().joined(separator: " ") })
-        }
-    }
+    override func setUpWithError() throws { corpus = try TinyReverseCorpus() }
+    override func tearDownWithError() throws { corpus.remove() }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
-    private func write(_ name: String, _ lines: [String]) throws {
-        try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: data.appendingPathComponent(name))
-    }
+    private func write(_ name: String, _ lines: [String]) throws { try corpus.write(name, lines) }
 
     private func attend(_ arguments: [String], input: String? = nil) throws -> AttendProcess.Run {
-        try AttendProcess.run(arguments, input: input, in: directory)
+        try corpus.attend(arguments, input: input)
     }
 
     private func losses(_ run: String) throws -> [String] {
