@@ -44,13 +44,15 @@ enum TranslateCommand: Subcommand {
             }
         } else {
             let search = BeamSearch(beamSize: beam, lengthPenalty: alpha, bestCount: nBest)
-            for source in sources {
-                let hypotheses = search.decode(trained.model, source: source, maximumLength: limit(source.count))
-                let texts = hypotheses.map { trained.targetVocabulary.decode($0.tokens).joined(separator: " ") }
-                if nBest == 1 {
-                    output += (texts.first ?? "") + "\n"
-                } else {
-                    output += zip(texts, hypotheses).map { "\($0)\t" + String(format: "%.4f", search.normalized($1)) }.joined(separator: "\t") + "\n"
+            for start in stride(from: 0, to: sources.count, by: batchSize) {
+                let chunk = Array(sources[start..<min(start + batchSize, sources.count)])
+                for hypotheses in search.decode(trained.model, sources: chunk, maximumLength: limit) {
+                    let texts = hypotheses.map { trained.targetVocabulary.decode($0.tokens).joined(separator: " ") }
+                    if nBest == 1 {
+                        output += (texts.first ?? "") + "\n"
+                    } else {
+                        output += zip(texts, hypotheses).map { "\($0)\t" + String(format: "%.4f", search.normalized($1)) }.joined(separator: "\t") + "\n"
+                    }
                 }
                 flush(&output)
             }

@@ -60,6 +60,7 @@ final class RNNSeq2SeqTests: XCTestCase {
                 XCTAssertLessThan(last, first / 20, "\(cell) × \(attention): loss \(first) → \(last)")
                 let decoded = GreedySearch.decode(m, sources: sources, maximumLength: { $0 + 5 })
                 XCTAssertEqual(decoded.map { Array($0.tokens.dropLast()) }, targets, "\(cell) × \(attention)")
+                if cell == .gru { assertBatchedBeamSearchMatchesOneSentenceAtATime(m, sources: sources + [[9, 4], [11, 10, 9, 8, 7, 6]]) }
                 if attention != .none {
                     for (hypothesis, source) in zip(decoded, sources) {
                         XCTAssertEqual(hypothesis.attention.count, hypothesis.tokens.count)

@@ -70,6 +70,7 @@ final class TransformerTests: XCTestCase {
             XCTAssertEqual(decoded.map { Array($0.tokens.dropLast()) }, targets, "\(norm)")
             let beam = sources.map { BeamSearch(beamSize: 3).decode(m, source: $0, maximumLength: $0.count + 5)[0] }
             XCTAssertEqual(beam.map { Array($0.tokens.dropLast()) }, targets, "\(norm), beam 3")
+            assertBatchedBeamSearchMatchesOneSentenceAtATime(m, sources: sources + [[9, 4], [11, 10, 9, 8, 7, 6]])
             for (hypothesis, source) in zip(decoded, sources) {
                 XCTAssertEqual(hypothesis.attention.count, hypothesis.tokens.count)
                 for row in hypothesis.attention {
