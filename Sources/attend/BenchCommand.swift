@@ -2,27 +2,35 @@ import Autograd
 import Foundation
 
 /// `attend bench gemm`: the throughput of `GEMM.multiply` on one shape, checked against the
-/// naive loop.
+/// naive loop; `attend bench train`: training-step time against the PyTorch reference
+/// (`TrainingBench`).
 ///
 /// The figure is `2·m·n·k` floating-point operations over the best (shortest) time per call.
 /// Shared machines are noisy, and noise only ever adds time, so the minimum over many samples
 /// is the stablest estimate of what the kernel itself costs.
 enum BenchCommand: Subcommand {
     static let name = "bench"
-    static let summary = "measure kernel throughput"
+    static let summary = "measure kernel throughput and training speed"
     static let usage = """
         usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b]
                attend bench fma        the machine's FMA ceiling on 1 and 2 threads, for scale
+        \(TrainingBench.usage)
 
           --m, --n, --k     C = op(A)·op(B) with op(A) [M, K], op(B) [K, N] (each ≥ 1)
           --threads T       threads for the product (default: \(Parallel.threadCount))
           --repeat R        timed samples; the best one is reported (default 20)
           --transpose-a     A is stored [K, M] and used transposed
           --transpose-b     B is stored [N, K] and used transposed
+
+        \(TrainingBench.trainUsage)
         """
 
     static func run(_ arguments: inout Arguments) throws {
-        guard let kernel = arguments.positional() else { throw CommandError.usage("missing kernel name (gemm)") }
+        guard let kernel = arguments.positional() else { throw CommandError.usage("missing benchmark name (gemm, fma or train)") }
+        if kernel == "train" {
+            print(try TrainingBench(&arguments).run().line)
+            return
+        }
         if kernel == "fma" {
             try arguments.finish()
             for threads in [1, 2] {
@@ -30,7 +38,7 @@ enum BenchCommand: Subcommand {
             }
             return
         }
-        guard kernel == "gemm" else { throw CommandError.usage("unknown kernel '\(kernel)' (expected gemm or fma)") }
+        guard kernel == "gemm" else { throw CommandError.usage("unknown benchmark '\(kernel)' (expected gemm, fma or train)") }
         guard let m = try arguments.int("m"), let n = try arguments.int("n"), let k = try arguments.int("k") else {
             throw CommandError.usage("--m, --n and --k are required")
         }

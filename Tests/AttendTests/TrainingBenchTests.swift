@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+
+/// `attend bench train` through the built binary, on tiny shapes: the line it prints, and its
+/// usage errors. No timing is asserted (the machine may be busy).
+final class TrainingBenchTests: XCTestCase {
+    private let tiny = ["--steps", "2", "--warmup", "1", "--width", "32", "--vocab", "50", "--batch", "4", "--src-len", "6", "--tgt-len", "5"]
+
+    /// The numbers of a `[MODEL threads=T] params=P step median X ms … loss A->B` line.
+    private struct Line {
+        var model: String, threads: Int, parameters: Int
+        var median: Double, minimum: Double, maximum: Double, tokensPerSecond: Double
+        var forward: Double, backward: Double, optimizer: Double
+        var firstLoss: Double, lastLoss: Double
+
+        init?(_ text: String) {
+            let pattern = #"^\[(\S+) threads=(\d+)\] params=(\d+) step median ([\d.]+) ms \(min ([\d.]+), max ([\d.]+)\) -> (\d+) tgt tok/s; "#
+                + #"fwd ([\d.]+) bwd ([\d.]+) opt ([\d.]+) ms; loss (\S+)->(\S+?);"#
+            guard let regex = try? NSRegularExpression(pattern: pattern),
+                  let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+            let fields = (1..<match.numberOfRanges).map { String(text[Range(match.range(at: $0), in: text)!]) }
+            guard let threads = Int(fields[1]), let parameters = Int(fields[2]) else { return nil }
+            let numbers = fields[3...].compactMap(Double.init)
+            guard numbers.count == 9 else { return nil }
+            (model, self.threads, self.parameters) = (fields[0], threads, parameters)
+            (median, minimum, maximum, tokensPerSecond) = (numbers[0], numbers[1], numbers[2], numbers[3])
+            (forward, backward, optimizer, firstLoss, lastLoss) = (numbers[4], numbers[5], numbers[6], numbers[7], numbers[8])
+        }
+    }
+
+    private func bench(_ model: String, _ extra: [String] = []) throws -> Line {
+        let run = try AttendProcess.run(["bench", "train", "--model", model] + tiny + extra)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, run.stdout)
+        return try XCTUnwrap(Line(String(lines.first ?? "")), "unparsed: \(run.stdout)")
+    }
+
+    private func checkLosses(_ line: Line) {
+        XCTAssertTrue(line.firstLoss.isFinite && line.lastLoss.isFinite, "\(line)")
+        XCTAssertGreaterThan(line.lastLoss, 0)
+        // Two Adam updates lie between the first loss and the last; even on uniformly random
+        // targets they learn that the special ids never occur (but `</s>`, last in every row).
+        XCTAssertLessThan(line.lastLoss, line.firstLoss, "the loss should fall over two updates")
+        XCTAssertTrue(line.minimum <= line.median && line.median <= line.maximum, "\(line)")
+        XCTAssertGreaterThan(line.tokensPerSecond, 0)
+    }
+
+    func testGRUBahdanauHasTheReferenceModelsParameterCount() throws {
+        let line = try bench("gru-bahdanau", ["--threads", "1"])
+        XCTAssertEqual(line.model, "gru-bahdanau")
+        XCTAssertEqual(line.threads, 1)
+        // What torch_bench.py counts for --emb 32 --hidden 32 --vocab 50: the same model.
+        XCTAssertEqual(line.parameters, 35_218)
+        checkLosses(line)
+    }
+
+    func testTransformerHasTheReferenceModelsParametersButTheFinalNorms() throws {
+        let line = try bench("transformer")
+        XCTAssertEqual(line.model, "transformer")
+        XCTAssertEqual(line.threads, 2, "the default")
+        // torch_bench.py counts 94,066 for --hidden 32 --vocab 50; nn.Transformer adds a
+        // LayerNorm (2 · 32) at the end of each stack, which post-norm Attend has not.
+        XCTAssertEqual(line.parameters, 94_066 - 2 * 64)
+        checkLosses(line)
+    }
+
+    func testBadOptionsAreUsageErrors() throws {
+        for arguments in [["--model", "lstm"], [], ["--model", "transformer", "--width", "30"], ["--model", "gru-bahdanau", "--vocab", "4"],
+                          ["--model", "gru-bahdanau", "--steps", "0"], ["--model", "gru-bahdanau", "--threads", "0"],
+                          ["--model", "gru-bahdanau", "--layers", "2"]] {
+            let run = try AttendProcess.run(["bench", "train"] + arguments)
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.hasPrefix("error: "), run.stderr)
+            XCTAssertTrue(run.stdout.isEmpty, run.stdout)
+        }
+        let unknown = try AttendProcess.run(["bench", "train", "--model", "lstm"])
+        XCTAssertTrue(unknown.stderr.hasPrefix("error: unknown --model 'lstm'"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("attend bench train --model gru-bahdanau|transformer"), "the usage follows")
+    }
+}
