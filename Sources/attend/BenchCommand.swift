@@ -115,18 +115,18 @@ private struct GEMMBench {
     func bestSeconds(samples: Int) -> Double {
         // Warm-up: page in the operands, grow the packing buffers, start the pool's workers.
         var calls = 0
-        let warmUpStart = now()
-        while calls < 3 || (now() - warmUpStart < 0.05 && calls < 1000) {
+        let warmUpStart = monotonicSeconds()
+        while calls < 3 || (monotonicSeconds() - warmUpStart < 0.05 && calls < 1000) {
             multiply()
             calls += 1
         }
-        let perCall = (now() - warmUpStart) / Double(calls)
+        let perCall = (monotonicSeconds() - warmUpStart) / Double(calls)
         let batch = max(1, min(100_000, Int(1e-3 / perCall)))
         var best = Double.infinity
         for _ in 0..<samples {
-            let start = now()
+            let start = monotonicSeconds()
             for _ in 0..<batch { multiply() }
-            best = min(best, (now() - start) / Double(batch))
+            best = min(best, (monotonicSeconds() - start) / Double(batch))
         }
         return best
     }
@@ -161,6 +161,4 @@ private struct GEMMBench {
         }
         return (worst, rows.count)
     }
-
-    private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 }

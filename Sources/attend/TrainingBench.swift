@@ -194,8 +194,8 @@ struct TrainingBenchResult {
     }
 }
 
-/// Seconds on the monotonic clock (the wall clock may jump).
-private func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+/// Seconds on the monotonic clock (the wall clock may jump), for the benchmarks.
+func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
 /// The process's peak resident set so far (`ru_maxrss` is in KiB on Linux, bytes on macOS).
 private func peakResidentMebibytes() -> Double {

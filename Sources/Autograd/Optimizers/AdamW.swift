@@ -12,9 +12,9 @@
 public final class AdamW: Optimizer {
     public let parameters: [Tensor]
     public var learningRate: Float
-    public let beta1: Float
-    public let beta2: Float
-    public let epsilon: Float
+    public var beta1: Float { moments.beta1 }
+    public var beta2: Float { moments.beta2 }
+    public var epsilon: Float { moments.epsilon }
     /// λ; PyTorch's default is 0.01.
     public var weightDecay: Float
     public var stepCount: Int { moments.stepCount }
@@ -25,9 +25,6 @@ public final class AdamW: Optimizer {
                 epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
         self.parameters = parameters
         self.learningRate = learningRate
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
         self.weightDecay = weightDecay
         moments = AdamMoments(parameters: parameters, beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
