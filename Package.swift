@@ -16,7 +16,10 @@ let package = Package(
         .library(name: "Seq2Seq", targets: ["Seq2Seq"]),
     ],
     targets: [
-        .target(name: "Autograd", swiftSettings: tuned),
+        /// The bf16 matrix kernels and CPU detection, in C because Swift cannot emit AMX or
+        /// AVX512-BF16 instructions; each function carries its own target attribute.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "Autograd", dependencies: ["CKernels"], swiftSettings: tuned),
         .target(name: "Seq2Seq", dependencies: ["Autograd"], swiftSettings: tuned),
         .executableTarget(name: "attend", dependencies: ["Seq2Seq", "Autograd"], swiftSettings: tuned),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"], swiftSettings: tuned),

@@ -46,6 +46,7 @@ enum BenchCommand: Subcommand {
         let samples = try arguments.int("repeat") ?? 20
         let transposeA = arguments.flag("transpose-a")
         let transposeB = arguments.flag("transpose-b")
+        let precision = try arguments.string("precision").map(MatrixPrecision.parse) ?? .auto
         try arguments.finish()
         guard m >= 1, n >= 1, k >= 1 else { throw CommandError.usage("--m, --n and --k must be at least 1") }
         guard threads >= 1 else { throw CommandError.usage("--threads must be at least 1") }
@@ -54,16 +55,18 @@ enum BenchCommand: Subcommand {
         guard largest <= 0x1p28 else { throw CommandError.failure("matrices of more than 2^28 elements are not supported") }
 
         Parallel.threadCount = threads
+        _ = try precision.activate()
         let bench = GEMMBench(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         defer { bench.deallocate() }
         let seconds = bench.bestSeconds(samples: samples)
         let gflops = 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
         let flags = (transposeA ? " transpose-a" : "") + (transposeB ? " transpose-b" : "")
-        print("gemm m=\(m) n=\(n) k=\(k)\(flags) threads=\(Parallel.threadCount): "
+        print("gemm m=\(m) n=\(n) k=\(k)\(flags) threads=\(Parallel.threadCount) \(GEMM.path.label): "
               + "\(format(gflops, 1)) GFLOP/s (best of \(samples), \(formatDuration(seconds)))")
 
         let (error, checkedRows) = bench.maximumRelativeError()
-        let tolerance = max(1e-4, Double(k) * 0x1p-24)
+        // bf16 is checked against the exact product of the bf16-rounded operands.
+        let tolerance = GEMM.path.isBF16 ? 1e-5 : max(1e-4, Double(k) * 0x1p-24)
         let scope = checkedRows == m ? "" : " (\(checkedRows) of \(m) rows)"
         let verdict = error <= tolerance ? "ok" : "FAILED, tolerance \(String(format: "%.1e", tolerance))"
         print("check: max relative error \(String(format: "%.1e", error)) vs naive loop\(scope): \(verdict)")
@@ -142,14 +145,18 @@ private struct GEMMBench {
         let reference = UnsafeMutablePointer<Float>.allocate(capacity: n)
         let scale = UnsafeMutablePointer<Float>.allocate(capacity: n)
         defer { [absoluteA, absoluteB, reference, scale].forEach { $0.deallocate() } }
-        for i in 0..<m * k { absoluteA[i] = abs(a[i]) }
-        for i in 0..<k * n { absoluteB[i] = abs(b[i]) }
+        let rounding = GEMM.path.isBF16
+        let roundedA = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        let roundedB = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+        defer { [roundedA, roundedB].forEach { $0.deallocate() } }
+        for i in 0..<m * k { roundedA[i] = rounding ? BFloat16.round(a[i]) : a[i]; absoluteA[i] = abs(roundedA[i]) }
+        for i in 0..<k * n { roundedB[i] = rounding ? BFloat16.round(b[i]) : b[i]; absoluteB[i] = abs(roundedB[i]) }
         var worst = 0.0
         for row in rows {
             // Row `row` of op(A) starts at a + row·lda, or (transposed) at a + row with stride lda.
             let offset = transposeA ? row : row * lda
             GEMM.naive(transposeA: transposeA, transposeB: transposeB, m: 1, n: n, k: k,
-                       a: a + offset, lda: lda, b: b, ldb: ldb, c: reference, ldc: n)
+                       a: roundedA + offset, lda: lda, b: roundedB, ldb: ldb, c: reference, ldc: n)
             GEMM.naive(transposeA: transposeA, transposeB: transposeB, m: 1, n: n, k: k,
                        a: absoluteA + offset, lda: lda, b: absoluteB, ldb: ldb, c: scale, ldc: n)
             for j in 0..<n {

@@ -30,6 +30,9 @@ public enum GEMM {
     /// packs its own copy of one operand: measured, 64×64×64 (3.5 µs) ran slower on two
     /// threads and 64×128×64 faster.
     static let parallelThreshold = 1 << 19
+    /// The kernels every product runs on (`MatrixPath.resolve` picks one for a requested
+    /// precision); float32 unless set. Set it between products, not during one.
+    nonisolated(unsafe) public static var path = MatrixPath.fp32
     /// Whether thin products may take the unpacked kernels (`GEMMSmall.swift`); tests turn it
     /// off to run the same shapes through the packed path.
     nonisolated(unsafe) public static var allowsUnpacked = true
@@ -47,6 +50,15 @@ public enum GEMM {
         guard m > 0, n > 0 else { return }
         guard k > 0, alpha != 0 else {
             scale(m: m, n: n, by: beta, c: c, ldc: ldc)
+            return
+        }
+        let path = GEMM.path
+        if path.isBF16 {
+            let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: BF16Tile(path: path).pairAlignment)
+            let packed = packBF16B(path: path, transposeB: transposeB, k: k, n: n, b: b, ldb: ldb,
+                                   into: GEMMWorkspace.current.packedWordsB(count: count))
+            multiplyBF16(path: path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                         b: packed, beta: beta, c: c, ldc: ldc)
             return
         }
         if GEMM.allowsUnpacked, multiplyUnpacked(
@@ -267,13 +279,20 @@ final class GEMMWorkspace {
     private var capacityA = 0
     private var bufferB: UnsafeMutablePointer<Float>?
     private var capacityB = 0
+    private var wordsA: UnsafeMutablePointer<Float>?
+    private var capacityWordsA = 0
+    private var wordsB: UnsafeMutablePointer<Float>?
+    private var capacityWordsB = 0
     /// Room for one 8 × 32 edge tile.
     let scratch = GEMMWorkspace.allocateFloats(GEMM.tileRows * GEMM.tileColumns)
+    /// Room for one bf16 edge tile (at most 32 × 32) and for the AMX kernel's own block.
+    let bf16Scratch = GEMMWorkspace.allocateFloats(32 * 32)
+    let amxScratch = GEMMWorkspace.allocateFloats(32 * 32)
 
     deinit {
-        bufferA.map { UnsafeMutableRawPointer($0).deallocate() }
-        bufferB.map { UnsafeMutableRawPointer($0).deallocate() }
-        UnsafeMutableRawPointer(scratch).deallocate()
+        for buffer in [bufferA, bufferB, wordsA, wordsB, scratch, bf16Scratch, amxScratch] {
+            buffer.map { UnsafeMutableRawPointer($0).deallocate() }
+        }
     }
 
     func packedA(count: Int) -> UnsafeMutablePointer<Float> {
@@ -282,6 +301,16 @@ final class GEMMWorkspace {
 
     func packedB(count: Int) -> UnsafeMutablePointer<Float> {
         Self.reserve(&bufferB, &capacityB, count)
+    }
+
+    /// bf16 pairs of a packed `A` block.
+    func packedWordsA(count: Int) -> UnsafeMutablePointer<UInt32> {
+        UnsafeMutableRawPointer(Self.reserve(&wordsA, &capacityWordsA, count)).assumingMemoryBound(to: UInt32.self)
+    }
+
+    /// bf16 pairs of a whole packed `B`, which the pool's threads read while this one owns it.
+    func packedWordsB(count: Int) -> UnsafeMutablePointer<UInt32> {
+        UnsafeMutableRawPointer(Self.reserve(&wordsB, &capacityWordsB, count)).assumingMemoryBound(to: UInt32.self)
     }
 
     private static func reserve(_ buffer: inout UnsafeMutablePointer<Float>?, _ capacity: inout Int,

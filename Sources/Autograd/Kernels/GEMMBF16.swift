@@ -1,0 +1,168 @@
+import CKernels
+
+/// The bf16 paths of `GEMM.multiply`: `C = alpha · op(A) · op(B) + beta · C` with both operands
+/// rounded to bf16 and the products summed in float32.
+///
+/// All of `op(B)` is packed first (`BF16PackedMatrix`, shared by the threads and split between
+/// them), or comes packed from `PackedWeights`. Then each thread takes a band of `C` and, per
+/// depth block and per block of `bf16BlockRows` rows, packs its `A` rows and runs the tile
+/// kernel over its columns: an `8 × 32` register tile with AVX512-BF16, a `32 × 32` block of
+/// four AMX tiles.
+extension GEMM {
+    /// The tile of a bf16 path.
+    struct BF16Tile {
+        let path: MatrixPath
+        var rows: Int { path == .amx ? Int(ATTEND_AMX_BLOCK) : Int(ATTEND_BF16_TILE_ROWS) }
+        static let columns = 32
+        /// AMX reads depth 32 at a time (16 pairs); the AVX512-BF16 kernel one pair at a time.
+        var pairAlignment: Int { path == .amx ? 16 : 1 }
+    }
+
+    /// The AMX block kernel and its per-thread set-up. Tests swap in an emulation of
+    /// `tdpbf16ps` to run the AMX path's packing, blocking and threading on CPUs without AMX.
+    public struct AMXKernel {
+        public typealias Block = @convention(c) (Int, UnsafePointer<UInt32>?, Int, UnsafePointer<UInt32>?,
+                                                 UnsafeMutablePointer<Float>?, Int, Float, Float,
+                                                 UnsafeMutablePointer<Float>?) -> Void
+        public var configure: @convention(c) () -> Void
+        /// `attend_bf16_block_amx`'s contract (CKernels.h).
+        public var block: Block
+
+        public init(configure: @convention(c) @escaping () -> Void, block: @escaping Block) {
+            self.configure = configure
+            self.block = block
+        }
+
+        /// The real instructions.
+        public static let hardware = AMXKernel(configure: attend_amx_configure, block: attend_bf16_block_amx)
+    }
+
+    nonisolated(unsafe) public static var amxKernel = AMXKernel.hardware
+
+    /// Packs `op(B)` for `path` into the calling thread's workspace, splitting the panels between
+    /// the pool's threads when it is large enough to be worth it.
+    static func packBF16B(path: MatrixPath, transposeB: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int,
+                          into buffer: UnsafeMutablePointer<UInt32>) -> BF16PackedMatrix {
+        let packed = BF16PackedMatrix(words: buffer, k: k, n: n, pairAlignment: BF16Tile(path: path).pairAlignment)
+        let panels = packed.panels
+        let parts = k &* n >= 1 << 16 ? min(Parallel.threadCount, panels) : 1
+        Parallel.run(tasks: parts) { part in
+            packed.pack(transposed: transposeB, b: b, ldb: ldb, panels: panels * part / parts ..< panels * (part + 1) / parts)
+        }
+        return packed
+    }
+
+    static func multiplyBF16(
+        path: MatrixPath, transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: BF16PackedMatrix,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let product = BF16Product(tile: BF16Tile(path: path), transposeA: transposeA, m: m, n: n, k: k,
+                                  alpha: alpha, a: a, lda: lda, b: b, beta: beta, c: c, ldc: ldc)
+        let threads = Parallel.threadCount
+        if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(threads: threads) {
+            Parallel.run(tasks: parts.count) { parts[$0].compute() }
+        } else {
+            product.compute()
+        }
+    }
+}
+
+/// A band of one bf16 product: rows `rows` and columns `columns` of `C`.
+private struct BF16Product {
+    let tile: GEMM.BF16Tile
+    let transposeA: Bool
+    let m: Int, n: Int, k: Int
+    let alpha: Float
+    let a: UnsafePointer<Float>, lda: Int
+    let b: BF16PackedMatrix
+    let beta: Float
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    var rows: Range<Int> = 0..<0
+    var columns: Range<Int> = 0..<0
+
+    init(tile: GEMM.BF16Tile, transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>,
+         lda: Int, b: BF16PackedMatrix, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        (self.tile, self.transposeA, self.m, self.n, self.k, self.alpha) = (tile, transposeA, m, n, k, alpha)
+        (self.a, self.lda, self.b, self.beta, self.c, self.ldc) = (a, lda, b, beta, c, ldc)
+        rows = 0..<m
+        columns = 0..<n
+    }
+
+    /// One band per thread, cut on tile boundaries along the dimension with more tiles, or `nil`
+    /// when neither has a tile per thread. `B` is packed once for all, so unlike the float32 path
+    /// a column split repeats only the packing of `A`.
+    func split(threads: Int) -> [BF16Product]? {
+        let rowTiles = (m &+ tile.rows &- 1) / tile.rows
+        let columnTiles = (n &+ 31) / 32
+        let byColumns = columnTiles >= rowTiles
+        let tiles = byColumns ? columnTiles : rowTiles
+        guard tiles >= threads else { return nil }
+        let size = byColumns ? 32 : tile.rows, extent = byColumns ? n : m
+        return (0..<threads).map { part in
+            let range = min(extent, tiles * part / threads * size) ..< min(extent, tiles * (part + 1) / threads * size)
+            var band = self
+            if byColumns { band.columns = range } else { band.rows = range }
+            return band
+        }
+    }
+
+    func compute() {
+        let workspace = GEMMWorkspace.current
+        if tile.path == .amx { GEMM.amxKernel.configure() }
+        let mr = tile.rows, mc = GEMM.bf16BlockRows
+        let fullPairs = GEMM.bf16BlockDepth / 2
+        let packedA = workspace.packedWordsA(count: (min(rows.count, mc) &+ mr &- 1) / mr &* mr &* fullPairs)
+        for block in 0..<b.depthBlocks {
+            let start = block &* GEMM.bf16BlockDepth
+            let depth = min(GEMM.bf16BlockDepth, k &- start)
+            let pairs = b.pairs(ofBlock: block)
+            // Later depth blocks add to what the earlier ones wrote.
+            let blockBeta = block == 0 ? beta : 1
+            var ic = rows.lowerBound
+            while ic < rows.upperBound {
+                let blockRows = min(mc, rows.upperBound &- ic)
+                let paddedRows = (blockRows &+ mr &- 1) / mr &* mr
+                GEMM.packBF16A(transposed: transposeA, a: a + (transposeA ? start &* lda &+ ic : ic &* lda &+ start),
+                               lda: lda, rows: blockRows, depth: depth, pairs: pairs, paddedRows: paddedRows,
+                               into: packedA)
+                var jc = columns.lowerBound
+                while jc < columns.upperBound {
+                    let sweepColumns = min(GEMM.bf16BlockColumns, columns.upperBound &- jc)
+                    for ir in stride(from: 0, to: blockRows, by: mr) {
+                        for jr in stride(from: jc, to: jc &+ sweepColumns, by: 32) {
+                            kernel(pairs: pairs, a: packedA + ir &* pairs, b: b.panel(block: block, column: jr),
+                                   rows: min(mr, blockRows &- ir), columns: min(32, columns.upperBound &- jr),
+                                   c: c + ((ic &+ ir) &* ldc &+ jr), beta: blockBeta, workspace: workspace)
+                        }
+                    }
+                    jc &+= sweepColumns
+                }
+                ic &+= blockRows
+            }
+        }
+    }
+
+    /// One tile of `C`, written in place when whole, else through the workspace's scratch tile.
+    @inline(__always)
+    private func kernel(pairs: Int, a: UnsafePointer<UInt32>, b: UnsafePointer<UInt32>, rows: Int, columns: Int,
+                        c: UnsafeMutablePointer<Float>, beta: Float, workspace: GEMMWorkspace) {
+        let whole = rows == tile.rows && columns == 32
+        let target = whole ? c : workspace.bf16Scratch
+        let (ldt, alphaT, betaT) = whole ? (ldc, alpha, beta) : (32, 1, 0)
+        if tile.path == .amx {
+            GEMM.amxKernel.block(pairs / 16, a, pairs, b, target, ldt, alphaT, betaT, workspace.amxScratch)
+        } else {
+            attend_bf16_tile_avx512(pairs, a, pairs, b, target, ldt, alphaT, betaT)
+        }
+        guard !whole else { return }
+        for i in 0..<rows {
+            let source = target + i &* 32, row = c + i &* ldc
+            if beta == 0 {
+                for j in 0..<columns { row[j] = alpha * source[j] }
+            } else {
+                for j in 0..<columns { row[j] = alpha * source[j] + beta * row[j] }
+            }
+        }
+    }
+}

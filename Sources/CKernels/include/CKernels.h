@@ -1,0 +1,53 @@
+// The only C in Attend: CPU feature detection and the bf16 matrix kernels, whose instructions
+// (AVX512-BF16 `vdpbf16ps`, AMX `tdpbf16ps`) Swift cannot emit. Each function is a kernel
+// loop and nothing more; blocking, packing, threading and dispatch live in Swift
+// (Sources/Autograd/Kernels). Every function here is compiled for its own instruction set
+// through a target attribute, so one binary runs on CPUs with and without them.
+#ifndef ATTEND_CKERNELS_H
+#define ATTEND_CKERNELS_H
+
+#include <stdint.h>
+
+/// Feature bits returned by `attend_cpu_features`.
+enum {
+    ATTEND_CPU_AVX512F = 1 << 0,     // AVX-512 Foundation, and the OS saves ZMM state
+    ATTEND_CPU_AVX512BF16 = 1 << 1,  // vdpbf16ps (CPUID.(7,1):EAX[5])
+    ATTEND_CPU_AMX_BF16 = 1 << 2,    // AMX-TILE and AMX-BF16 (CPUID.(7,0):EDX[24], EDX[22])
+};
+
+/// The instruction sets this CPU offers and the OS enables (XGETBV), as `ATTEND_CPU_*` bits.
+/// AMX is reported by the CPU, but a Linux process must still ask for it: `attend_request_amx`.
+int attend_cpu_features(void);
+
+/// Asks Linux for permission to use AMX tile data (arch_prctl ARCH_REQ_XCOMP_PERM,
+/// XFEATURE_XTILEDATA). Returns 0 when granted, -1 otherwise (or on other systems).
+int attend_request_amx(void);
+
+/// Rows of the AVX512-BF16 register tile; its columns are 32 (two 16-lane vectors).
+#define ATTEND_BF16_TILE_ROWS 8
+
+/// One 8 × 32 tile with AVX512-BF16: `C = alpha · Σ_q a(:, q) ⊗ b(q, :) + beta · C`.
+///
+/// Operands are packed bf16 pairs (one `uint32_t` holds two consecutive depth elements,
+/// the lower-indexed in the low half): `a[i · a_stride + q]` is row `i`'s pair `q`;
+/// `b[q · 32 + j]` is column `j`'s pair `q`. `beta == 0` never reads `C`.
+void attend_bf16_tile_avx512(long pairs, const uint32_t *a, long a_stride, const uint32_t *b,
+                             float *c, long ldc, float alpha, float beta);
+
+/// Rows and columns of the AMX block: two 16-row tiles of `A` times two 16-column tiles of `B`.
+#define ATTEND_AMX_BLOCK 32
+
+/// Loads the tile configuration the AMX kernel uses into the calling thread (once per thread;
+/// cheap to call again).
+void attend_amx_configure(void);
+
+/// One 32 × 32 block with AMX: `C = alpha · A · B + beta · C` over `chunks · 32` depth.
+///
+/// `a` holds 32 rows of bf16 pairs, row `i` at `a + i · a_stride` (`a_stride` in pairs, a
+/// multiple of 16); `b` is packed as for `attend_bf16_tile_avx512` (32 pairs per depth pair,
+/// the VNNI layout `tdpbf16ps` reads). `scratch` has room for 32 × 32 floats, 64-byte
+/// aligned. The thread must have called `attend_amx_configure`.
+void attend_bf16_block_amx(long chunks, const uint32_t *a, long a_stride, const uint32_t *b,
+                           float *c, long ldc, float alpha, float beta, float *scratch);
+
+#endif

@@ -1,0 +1,267 @@
+import XCTest
+import Autograd
+
+/// The bf16 paths of `GEMM.multiply` against the exact product of the same bf16-rounded
+/// operands, and against the float32 path within bf16's tolerance; the AMX path's packing and
+/// blocking through an emulation of `tdpbf16ps` on CPUs without AMX; rounding; and which path a
+/// requested precision selects.
+final class BF16GEMMTests: XCTestCase {
+    private var saved: (path: MatrixPath, threads: Int, amx: GEMM.AMXKernel) = (.fp32, 1, .hardware)
+
+    override func setUp() {
+        saved = (GEMM.path, Parallel.threadCount, GEMM.amxKernel)
+    }
+
+    override func tearDown() {
+        GEMM.path = saved.path
+        Parallel.threadCount = saved.threads
+        GEMM.amxKernel = saved.amx
+    }
+
+    // MARK: - Each kernel against the exact product of rounded operands
+
+    func testAVX512BF16AgainstExactProductOfRoundedOperands() throws {
+        try XCTSkipUnless(MatrixPath.avx512bf16.isAvailable, "SKIPPED: this CPU has no AVX512-BF16")
+        GEMM.path = .avx512bf16
+        checkAwkwardShapes()
+    }
+
+    func testAMXAgainstExactProductOfRoundedOperands() throws {
+        try XCTSkipUnless(MatrixPath.amx.isAvailable, "SKIPPED: this CPU (or OS) offers no AMX-BF16")
+        GEMM.path = .amx
+        checkAwkwardShapes()
+    }
+
+    /// The AMX path on any CPU: packing with depth padded to whole tiles, 32-row blocks, edges
+    /// and threads, with the tile instruction replaced by `emulatedAMXBlock`, written from the
+    /// instruction's definition. A broken VNNI packing fails here even where AMX is absent.
+    func testAMXPackingAndBlockingWithEmulatedTiles() {
+        GEMM.amxKernel = GEMM.AMXKernel(configure: {}, block: emulatedAMXBlock)
+        GEMM.path = .amx
+        checkAwkwardShapes(sizes: [1, 17, 33, 70], depths: [1, 31, 33, 530])
+    }
+
+    /// Shapes below, at and across the tiles (8 or 32 rows × 32 columns), the 512-deep blocks
+    /// (odd depths leave half a pair), and the 512-column sweeps, every orientation, alpha and
+    /// beta, padded leading dimensions, one and two threads.
+    private func checkAwkwardShapes(sizes: [Int] = [1, 7, 33, 257], depths: [Int] = [1, 7, 33, 257, 600],
+                                    file: StaticString = #filePath, line: UInt = #line) {
+        var variant = 0
+        for threads in [1, 2] {
+            for m in sizes {
+                for n in sizes {
+                    for k in depths {
+                        for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                            let alpha: Float = [1, -0.75, 2.5][variant % 3]
+                            let beta: Float = [0, 1, 0.5][variant / 3 % 3]
+                            let padding = [0, 3, 17][variant / 9 % 3]
+                            variant += 1
+                            check(Case(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
+                                       alpha: alpha, beta: beta, padding: padding, threads: threads),
+                                  file: file, line: line)
+                        }
+                    }
+                }
+            }
+        }
+        for (m, n, k) in [(64, 768, 256), (1280, 40, 64), (9, 1100, 40)] {
+            check(Case(m: m, n: n, k: k, transposeA: false, transposeB: true, alpha: 1, beta: 1, padding: 0, threads: 2),
+                  file: file, line: line)
+        }
+    }
+
+    // MARK: - bf16 against float32
+
+    /// The same products through the float32 path and the best bf16 path differ by no more than
+    /// rounding both operands to 8 significant bits allows: `2⁻⁸ · Σ |a||b|` per entry.
+    func testBF16AgainstFloat32WithinBF16Tolerance() throws {
+        let path = try XCTUnwrap(MatrixPath.bestBF16, "SKIPPED: this CPU has no bf16 path")
+        for (m, n, k) in [(64, 768, 256), (33, 70, 129), (1, 300, 64)] {
+            for threads in [1, 2] {
+                Parallel.threadCount = threads
+                let test = Case(m: m, n: n, k: k, transposeA: false, transposeB: true, alpha: 1, beta: 0, padding: 0,
+                                threads: threads)
+                let operands = Operands(test)
+                GEMM.path = .fp32
+                let single = operands.multiplied()
+                GEMM.path = path
+                let mixed = operands.multiplied()
+                let scale = operands.absoluteProduct()
+                var worst: Float = 0
+                for index in 0..<m * n { worst = max(worst, abs(single[index] - mixed[index]) / scale[index]) }
+                XCTAssertLessThanOrEqual(worst, 0x1p-8, "\(path) \(m)×\(n)×\(k), \(threads) threads")
+                // And it did round: a bf16 product that matched float32 to float32 precision would not be bf16.
+                XCTAssertGreaterThan(worst, 1e-5, "\(path) \(m)×\(n)×\(k): no sign of bf16 rounding")
+            }
+        }
+    }
+
+    // MARK: - Rounding and the dispatcher
+
+    /// Round to nearest even at bit 16, NaN kept, overflow to infinity.
+    func testRoundingToNearestEven() {
+        XCTAssertEqual(BFloat16.round(1), 1)
+        XCTAssertEqual(BFloat16.round(1 + 0x1p-8), 1, "a tie goes to the even mantissa (down)")
+        XCTAssertEqual(BFloat16.round(1 + 3 * 0x1p-8), 1 + 0x1p-6, "a tie goes to the even mantissa (up)")
+        XCTAssertEqual(BFloat16.round(1 + 0x1p-8 + 0x1p-20), 1 + 0x1p-7, "above a tie rounds up")
+        XCTAssertEqual(BFloat16.round(-3.14159), -3.140625)
+        XCTAssertEqual(BFloat16.round(.greatestFiniteMagnitude), .infinity)
+        XCTAssertEqual(BFloat16.round(-.infinity), -.infinity)
+        XCTAssertTrue(BFloat16.round(.nan).isNaN)
+        XCTAssertTrue(BFloat16.round(Float(bitPattern: 0x7F80_0001)).isNaN, "a NaN with low payload bits stays NaN")
+    }
+
+    func testPrecisionSelectsAPath() throws {
+        let none: [String: String] = [:]
+        XCTAssertEqual(try MatrixPath.resolve(.fp32, environment: none), .fp32)
+        XCTAssertEqual(try MatrixPath.resolve(.auto, environment: none), MatrixPath.bestBF16 ?? .fp32)
+        if let best = MatrixPath.bestBF16 {
+            XCTAssertEqual(try MatrixPath.resolve(.bf16, environment: none), best)
+            XCTAssertEqual(best, MatrixPath.amx.isAvailable ? .amx : .avx512bf16, "AMX is preferred where it exists")
+        } else {
+            XCTAssertThrowsError(try MatrixPath.resolve(.bf16, environment: none))
+        }
+        XCTAssertEqual(try MatrixPath.resolve(.auto, environment: ["ATTEND_ISA": "fp32"]), .fp32)
+        XCTAssertThrowsError(try MatrixPath.resolve(.auto, environment: ["ATTEND_ISA": "sse2"])) { error in
+            XCTAssertTrue("\(error)".contains("not one of fp32, avx512bf16, amx"), "\(error)")
+        }
+        XCTAssertThrowsError(try MatrixPath.resolve(.bf16, environment: ["ATTEND_ISA": "fp32"]))
+        for path in MatrixPath.allCases where path.isBF16 {
+            if path.isAvailable {
+                XCTAssertEqual(try MatrixPath.resolve(.auto, environment: ["ATTEND_ISA": path.rawValue]), path)
+                XCTAssertThrowsError(try MatrixPath.resolve(.fp32, environment: ["ATTEND_ISA": path.rawValue]))
+            } else {
+                XCTAssertThrowsError(try MatrixPath.resolve(.auto, environment: ["ATTEND_ISA": path.rawValue])) { error in
+                    XCTAssertTrue("\(error)".contains("this CPU has no"), "\(error)")
+                }
+            }
+        }
+    }
+
+    // MARK: - Checking one product
+
+    private struct Case {
+        let m: Int, n: Int, k: Int
+        let transposeA: Bool, transposeB: Bool
+        let alpha: Float, beta: Float
+        /// Added to every leading dimension beyond the row length.
+        let padding: Int
+        let threads: Int
+    }
+
+    /// Random operands of one case, stored with their padded leading dimensions.
+    private struct Operands {
+        let test: Case
+        let a: [Float], b: [Float], c: [Float]
+        var lda: Int { (test.transposeA ? test.m : test.k) + test.padding }
+        var ldb: Int { (test.transposeB ? test.k : test.n) + test.padding }
+        var ldc: Int { test.n + test.padding }
+
+        init(_ test: Case) {
+            self.test = test
+            var generator = SeededGenerator(seed: UInt64(test.m * 1_000_003 + test.n * 1009 + test.k))
+            let lda = (test.transposeA ? test.m : test.k) + test.padding
+            let ldb = (test.transposeB ? test.k : test.n) + test.padding
+            a = (0..<(test.transposeA ? test.k : test.m) * lda).map { _ in generator.uniform(-1, 1) }
+            b = (0..<(test.transposeB ? test.n : test.k) * ldb).map { _ in generator.uniform(-1, 1) }
+            // beta = 0 must ignore C: start from NaN so that any read shows.
+            c = test.beta == 0 ? [Float](repeating: .nan, count: test.m * (test.n + test.padding))
+                : (0..<test.m * (test.n + test.padding)).map { _ in generator.uniform(-1, 1) }
+        }
+
+        /// `GEMM.multiply` on the current path; entries past each row of `C` keep a sentinel.
+        func multiplied(sentinel: Float = 12345) -> [Float] {
+            var result = c
+            for i in 0..<test.m { for j in test.n..<ldc { result[i * ldc + j] = sentinel } }
+            Parallel.threadCount = test.threads
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    result.withUnsafeMutableBufferPointer { c in
+                        GEMM.multiply(transposeA: test.transposeA, transposeB: test.transposeB, m: test.m, n: test.n,
+                                      k: test.k, alpha: test.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!,
+                                      ldb: ldb, beta: test.beta, c: c.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            return result
+        }
+
+        /// The Float64 product of `transform`ed operands, `alpha · op(A)·op(B) + beta · C`.
+        func reference(_ transform: (Float) -> Float, alpha: Float, beta: Float) -> [Float] {
+            let x = a.map(transform), y = b.map(transform)
+            var result = beta == 0 ? [Float](repeating: 0, count: c.count) : c
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeBufferPointer { y in
+                    result.withUnsafeMutableBufferPointer { r in
+                        GEMM.naive(transposeA: test.transposeA, transposeB: test.transposeB, m: test.m, n: test.n,
+                                   k: test.k, alpha: alpha, a: x.baseAddress!, lda: lda, b: y.baseAddress!, ldb: ldb,
+                                   beta: beta, c: r.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            return result
+        }
+
+        /// `Σₚ |op(A)ᵢₚ| · |op(B)ₚⱼ|` of the unrounded operands, the scale of rounding errors.
+        func absoluteProduct() -> [Float] { reference(abs, alpha: 1, beta: 0) }
+    }
+
+    /// Every entry of `C` within `1e-5` of the exact product of the rounded operands, relative to
+    /// `|alpha| Σ |a||b| + |beta C|`, and nothing written past the rows' ends.
+    private func check(_ test: Case, file: StaticString, line: UInt) {
+        let operands = Operands(test)
+        let sentinel: Float = 12345
+        let fast = operands.multiplied(sentinel: sentinel)
+        let expected = operands.reference(BFloat16.round, alpha: test.alpha, beta: test.beta)
+        let scale = operands.reference({ abs(BFloat16.round($0)) }, alpha: abs(test.alpha), beta: 0)
+        var failures = 0
+        for i in 0..<test.m {
+            for j in 0..<test.n {
+                let index = i * operands.ldc + j
+                let bound = 1e-5 * (scale[index] + (test.beta == 0 ? 0 : abs(test.beta * operands.c[index]))) + 1e-30
+                if !(abs(fast[index] - expected[index]) <= bound) {  // also catches NaN
+                    failures += 1
+                    if failures <= 3 {
+                        XCTFail("\(GEMM.path) \(test): C[\(i), \(j)] = \(fast[index]), expected \(expected[index])",
+                                file: file, line: line)
+                    }
+                }
+            }
+            for j in test.n..<operands.ldc where fast[i * operands.ldc + j] != sentinel {
+                XCTFail("\(GEMM.path) \(test): wrote C[\(i), \(j)] past the row end", file: file, line: line)
+                return
+            }
+        }
+        if failures > 3 { XCTFail("\(GEMM.path) \(test): \(failures) entries differ in all", file: file, line: line) }
+    }
+}
+
+/// `attend_bf16_block_amx` with `tdpbf16ps` emulated as the Intel SDM defines it: for each row
+/// `m` of an `A` tile and column `n` of a `B` tile, `C[m][n] += Σ_k A[m].bf16[2k]·B[k].bf16[2n] +
+/// A[m].bf16[2k+1]·B[k].bf16[2n+1]`, `A` tiles holding rows `a + i·aStride` (16 words from
+/// `chunk · 16`), `B` tiles 16 rows of 16 words, 32 words apart. Then `C = alpha · T + beta · C`.
+private let emulatedAMXBlock: GEMM.AMXKernel.Block = { chunks, a, aStride, b, c, ldc, alpha, beta, _ in
+    guard let a, let b, let c else { return }
+    func low(_ word: UInt32) -> Float { Float(bitPattern: word << 16) }
+    func high(_ word: UInt32) -> Float { Float(bitPattern: word & 0xFFFF_0000) }
+    for tileRow in 0..<2 {
+        for tileColumn in 0..<2 {
+            for m in 0..<16 {
+                for n in 0..<16 {
+                    let row = tileRow * 16 + m, column = tileColumn * 16 + n
+                    var sum: Float = 0
+                    for chunk in 0..<chunks {
+                        let aTile = a + row * aStride + chunk * 16
+                        let bTile = b + chunk * 16 * 32 + tileColumn * 16
+                        for k in 0..<16 {
+                            let x = aTile[k], y = bTile[k * 32 + n]
+                            sum += low(x) * low(y) + high(x) * high(y)
+                        }
+                    }
+                    let target = c + row * ldc + column
+                    target.pointee = beta == 0 ? alpha * sum : alpha * sum + beta * target.pointee
+                }
+            }
+        }
+    }
+}
