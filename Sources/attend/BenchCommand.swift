@@ -27,6 +27,8 @@ enum BenchCommand: Subcommand {
 
     static func run(_ arguments: inout Arguments) throws {
         guard let kernel = arguments.positional() else { throw CommandError.usage("missing benchmark name (gemm, fma or train)") }
+        let precision = try arguments.string("precision").map(MatrixPrecision.parse) ?? .auto
+        _ = try precision.activate()
         if kernel == "train" {
             print(try TrainingBench(&arguments).run().line)
             return
@@ -46,7 +48,6 @@ enum BenchCommand: Subcommand {
         let samples = try arguments.int("repeat") ?? 20
         let transposeA = arguments.flag("transpose-a")
         let transposeB = arguments.flag("transpose-b")
-        let precision = try arguments.string("precision").map(MatrixPrecision.parse) ?? .auto
         try arguments.finish()
         guard m >= 1, n >= 1, k >= 1 else { throw CommandError.usage("--m, --n and --k must be at least 1") }
         guard threads >= 1 else { throw CommandError.usage("--threads must be at least 1") }
@@ -55,7 +56,6 @@ enum BenchCommand: Subcommand {
         guard largest <= 0x1p28 else { throw CommandError.failure("matrices of more than 2^28 elements are not supported") }
 
         Parallel.threadCount = threads
-        _ = try precision.activate()
         let bench = GEMMBench(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         defer { bench.deallocate() }
         let seconds = bench.bestSeconds(samples: samples)

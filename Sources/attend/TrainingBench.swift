@@ -145,9 +145,13 @@ struct TrainingBench {
         for index in 0..<(warmup + steps) {
             let batch = pool[index % pool.count]
             let start = monotonicSeconds()
-            let loss = model.loss(batch, labelSmoothing: 0, context: &context)
-            let forwardEnd = monotonicSeconds()
-            loss.backward()
+            var forwardEnd = 0.0
+            let loss = withFrozenParameters {
+                let loss = model.loss(batch, labelSmoothing: 0, context: &context)
+                forwardEnd = monotonicSeconds()
+                loss.backward()
+                return loss
+            }
             let backwardEnd = monotonicSeconds()
             optimizer.step()
             optimizer.zeroGradients()
@@ -178,7 +182,7 @@ struct TrainingBenchResult {
     var line: String {
         let median = Self.median(step)
         func ms(_ seconds: Double) -> String { String(format: "%.2f", seconds * 1e3) }
-        return "[\(model) threads=\(threads)] params=\(parameters) step median \(ms(median)) ms "
+        return "[\(model) threads=\(threads) \(GEMM.path.label)] params=\(parameters) step median \(ms(median)) ms "
             + "(min \(ms(step.min() ?? 0)), max \(ms(step.max() ?? 0))) -> "
             + String(format: "%.0f", Double(tokensPerStep) / median) + " tgt tok/s; "
             + "fwd \(ms(Self.median(forward))) bwd \(ms(Self.median(backward))) opt \(ms(Self.median(optimizer))) ms; "

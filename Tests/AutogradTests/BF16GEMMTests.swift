@@ -41,6 +41,28 @@ final class BF16GEMMTests: XCTestCase {
         checkAwkwardShapes(sizes: [1, 17, 33, 70], depths: [1, 31, 33, 530])
     }
 
+    /// Thin products (a few rows or columns) read their operands rounded by the unpacked
+    /// kernels; they must agree with the packed bf16 kernels on the same shapes.
+    func testThinProductsBothWays() throws {
+        let path = try XCTUnwrap(MatrixPath.bestBF16, "SKIPPED: this CPU has no bf16 path")
+        defer { GEMM.allowsUnpacked = true }
+        for (path, kernel) in [(path, GEMM.amxKernel), (.amx, GEMM.AMXKernel(configure: {}, block: emulatedAMXBlock))] {
+            GEMM.path = path
+            GEMM.amxKernel = kernel
+            for allowsUnpacked in [true, false] {
+                GEMM.allowsUnpacked = allowsUnpacked
+                for (index, shape) in [(1, 64, 64), (1, 70, 31), (64, 1, 512), (3, 1000, 17), (4, 257, 100),
+                                       (257, 4, 100), (2, 33, 47), (33, 2, 47), (1, 1, 300), (17, 3, 64)].enumerated() {
+                    for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                        check(Case(m: shape.0, n: shape.1, k: shape.2, transposeA: transposeA, transposeB: transposeB,
+                                   alpha: index % 2 == 0 ? 1 : 0.5, beta: [0, 1, 0.5][index % 3],
+                                   padding: index % 2 * 3, threads: 1), file: #filePath, line: #line)
+                    }
+                }
+            }
+        }
+    }
+
     /// Shapes below, at and across the tiles (8 or 32 rows × 32 columns), the 512-deep blocks
     /// (odd depths leave half a pair), and the 512-column sweeps, every orientation, alpha and
     /// beta, padded leading dimensions, one and two threads.

@@ -53,19 +53,19 @@ public enum GEMM {
             return
         }
         let path = GEMM.path
+        if GEMM.allowsUnpacked, multiplyUnpacked(
+            m: m, n: n, k: k, alpha: alpha,
+            x: Operand(base: a, rowStride: transposeA ? 1 : lda, columnStride: transposeA ? lda : 1),
+            y: Operand(base: b, rowStride: transposeB ? 1 : ldb, columnStride: transposeB ? ldb : 1),
+            beta: beta, c: Result(base: c, rowStride: ldc, columnStride: 1), roundingToBF16: path.isBF16) {
+            return
+        }
         if path.isBF16 {
             let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: BF16Tile(path: path).pairAlignment)
             let packed = packBF16B(path: path, transposeB: transposeB, k: k, n: n, b: b, ldb: ldb,
                                    into: GEMMWorkspace.current.packedWordsB(count: count))
             multiplyBF16(path: path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                          b: packed, beta: beta, c: c, ldc: ldc)
-            return
-        }
-        if GEMM.allowsUnpacked, multiplyUnpacked(
-            m: m, n: n, k: k, alpha: alpha,
-            x: Operand(base: a, rowStride: transposeA ? 1 : lda, columnStride: transposeA ? lda : 1),
-            y: Operand(base: b, rowStride: transposeB ? 1 : ldb, columnStride: transposeB ? ldb : 1),
-            beta: beta, c: Result(base: c, rowStride: ldc, columnStride: 1)) {
             return
         }
         let product = Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,

@@ -166,3 +166,56 @@ private struct BF16Product {
         }
     }
 }
+
+/// `op(B)` packed once for the current bf16 path and kept, for a weight that many products
+/// multiply by (a recurrent weight, once per time step): `GEMM.multiply(…, packedB:)`.
+public final class PackedMatrix {
+    let path: MatrixPath
+    let packed: BF16PackedMatrix
+    /// Whether it was packed from a stored-transposed `B`.
+    public let transposed: Bool
+    let ldb: Int
+
+    /// Packs `op(B)` (`[k, n]`, `b[p · ldb + j]` or, when `transposed`, `b[j · ldb + p]`), or
+    /// returns `nil` on the float32 path, which packs each product's blocks itself.
+    public static func pack(transposed: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> PackedMatrix? {
+        let path = GEMM.path
+        guard path.isBF16, k > 0, n > 0 else { return nil }
+        let alignment = GEMM.BF16Tile(path: path).pairAlignment
+        let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: alignment)
+        let words = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+            .bindMemory(to: UInt32.self, capacity: count)
+        let packed = GEMM.packBF16B(path: path, transposeB: transposed, k: k, n: n, b: b, ldb: ldb, into: words)
+        return PackedMatrix(path: path, packed: packed, transposed: transposed, ldb: ldb)
+    }
+
+    /// Packs new values of the same `B` (same shape and leading dimension) into this memory.
+    public func repack(from b: UnsafePointer<Float>) {
+        _ = GEMM.packBF16B(path: path, transposeB: transposed, k: packed.k, n: packed.n, b: b, ldb: ldb,
+                           into: packed.words)
+    }
+
+    private init(path: MatrixPath, packed: BF16PackedMatrix, transposed: Bool, ldb: Int) {
+        (self.path, self.packed, self.transposed, self.ldb) = (path, packed, transposed, ldb)
+    }
+
+    deinit { UnsafeMutableRawPointer(packed.words).deallocate() }
+}
+
+extension GEMM {
+    /// `C = alpha · op(A) · B + beta · C` with `B` already packed; the path must still be the one
+    /// it was packed for (else the product packs afresh from `fallback`).
+    public static func multiply(
+        transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        packedB: PackedMatrix, fallback b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard packedB.path == GEMM.path, packedB.packed.k == k, packedB.packed.n == n, m > 0, alpha != 0 else {
+            multiply(transposeA: transposeA, transposeB: packedB.transposed, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        multiplyBF16(path: packedB.path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                     b: packedB.packed, beta: beta, c: c, ldc: ldc)
+    }
+}

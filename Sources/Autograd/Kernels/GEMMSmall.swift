@@ -41,16 +41,26 @@ extension GEMM {
     /// Only thin products qualify (`m` or `n` at most 4): measured here, the packed kernel wins
     /// from about 8 × 8 up, even on tiny products, while matrix–vector products run ~2–4×
     /// faster unpacked.
+    ///
+    /// With `roundingToBF16` every operand value is rounded to bf16 as it is read, which gives
+    /// the bf16 paths' numbers (exact products, float32 sums) without packing.
     static func multiplyUnpacked(m: Int, n: Int, k: Int, alpha: Float, x: Operand, y: Operand,
-                                 beta: Float, c: Result) -> Bool {
+                                 beta: Float, c: Result, roundingToBF16: Bool = false) -> Bool {
+        roundingToBF16
+            ? multiplyUnpacked(m: m, n: n, k: k, alpha: alpha, x: x, y: y, beta: beta, c: c, RoundedToBF16.self)
+            : multiplyUnpacked(m: m, n: n, k: k, alpha: alpha, x: x, y: y, beta: beta, c: c, ExactValues.self)
+    }
+
+    private static func multiplyUnpacked<R: OperandReading>(m: Int, n: Int, k: Int, alpha: Float, x: Operand,
+                                                             y: Operand, beta: Float, c: Result, _: R.Type) -> Bool {
         let lanes = 16, thin = 4
         guard min(m, n) <= thin else { return false }
         if n >= lanes, y.columnStride == 1 {
-            rowForm(m: m, n: n, k: k, alpha: alpha, x: x, y: y, beta: beta, c: c)
+            rowForm(m: m, n: n, k: k, alpha: alpha, x: x, y: y, beta: beta, c: c, R.self)
             return true
         }
         if m >= lanes, x.rowStride == 1 {
-            rowForm(m: n, n: m, k: k, alpha: alpha, x: y.transposed, y: x.transposed, beta: beta, c: c.transposed)
+            rowForm(m: n, n: m, k: k, alpha: alpha, x: y.transposed, y: x.transposed, beta: beta, c: c.transposed, R.self)
             return true
         }
         // The dot form sums 16 lanes per entry at the end: worth it only over a long enough k.
@@ -64,16 +74,16 @@ extension GEMM {
             let workspace = GEMMWorkspace.current
             if copyX {
                 let copy = workspace.packedA(count: m &* k)
-                for i in 0..<m { for p in 0..<k { copy[i &* k &+ p] = x.base[i &* x.rowStride &+ p &* x.columnStride] } }
+                for i in 0..<m { for p in 0..<k { copy[i &* k &+ p] = R.scalar(x.base[i &* x.rowStride &+ p &* x.columnStride]) } }
                 x = Operand(base: copy, rowStride: k, columnStride: 1)
             }
             if copyY {
                 let copy = workspace.packedB(count: n &* k)
-                for j in 0..<n { for p in 0..<k { copy[j &* k &+ p] = y.base[p &* y.rowStride &+ j &* y.columnStride] } }
+                for j in 0..<n { for p in 0..<k { copy[j &* k &+ p] = R.scalar(y.base[p &* y.rowStride &+ j &* y.columnStride]) } }
                 y = Operand(base: copy, rowStride: 1, columnStride: k)
             }
         }
-        dotForm(m: m, n: n, k: k, alpha: alpha, x: x, y: y, beta: beta, c: c)
+        dotForm(m: m, n: n, k: k, alpha: alpha, x: x, y: y, beta: beta, c: c, R.self)
         return true
     }
 
@@ -81,8 +91,8 @@ extension GEMM {
     ///
     /// A block of 4 rows × 32 columns keeps 8 accumulators; fewer than 4 remaining rows reuse
     /// row 0's pointer (computed, not stored), and a final partial vector is loaded lane by lane.
-    private static func rowForm(m: Int, n: Int, k: Int, alpha: Float, x: Operand, y: Operand,
-                                beta: Float, c: Result) {
+    private static func rowForm<R: OperandReading>(m: Int, n: Int, k: Int, alpha: Float, x: Operand, y: Operand,
+                                                    beta: Float, c: Result, _: R.Type) {
         typealias V = Float16Vector
         let ldy = y.rowStride
         var i0 = 0
@@ -103,14 +113,14 @@ extension GEMM {
                 if width == 32 {
                     for _ in 0..<k {
                         let raw = UnsafeRawPointer(row)
-                        let y0 = raw.loadUnaligned(as: V.self), y1 = raw.loadUnaligned(fromByteOffset: 64, as: V.self)
-                        var a = V(repeating: x0[offset])
+                        let y0 = R.vector(raw.loadUnaligned(as: V.self)), y1 = R.vector(raw.loadUnaligned(fromByteOffset: 64, as: V.self))
+                        var a = V(repeating: R.scalar(x0[offset]))
                         c00 = c00.addingProduct(a, y0); c01 = c01.addingProduct(a, y1)
-                        a = V(repeating: x1[offset])
+                        a = V(repeating: R.scalar(x1[offset]))
                         c10 = c10.addingProduct(a, y0); c11 = c11.addingProduct(a, y1)
-                        a = V(repeating: x2[offset])
+                        a = V(repeating: R.scalar(x2[offset]))
                         c20 = c20.addingProduct(a, y0); c21 = c21.addingProduct(a, y1)
-                        a = V(repeating: x3[offset])
+                        a = V(repeating: R.scalar(x3[offset]))
                         c30 = c30.addingProduct(a, y0); c31 = c31.addingProduct(a, y1)
                         row += ldy
                         offset &+= xp
@@ -118,15 +128,15 @@ extension GEMM {
                 } else {
                     let low = min(16, width), high = width &- low
                     for _ in 0..<k {
-                        let y0 = low == 16 ? UnsafeRawPointer(row).loadUnaligned(as: V.self) : loadPartial(row, low)
-                        let y1 = high > 0 ? loadPartial(row + 16, high) : V()
-                        var a = V(repeating: x0[offset])
+                        let y0 = R.vector(low == 16 ? UnsafeRawPointer(row).loadUnaligned(as: V.self) : loadPartial(row, low))
+                        let y1 = high > 0 ? R.vector(loadPartial(row + 16, high)) : V()
+                        var a = V(repeating: R.scalar(x0[offset]))
                         c00 = c00.addingProduct(a, y0); c01 = c01.addingProduct(a, y1)
-                        a = V(repeating: x1[offset])
+                        a = V(repeating: R.scalar(x1[offset]))
                         c10 = c10.addingProduct(a, y0); c11 = c11.addingProduct(a, y1)
-                        a = V(repeating: x2[offset])
+                        a = V(repeating: R.scalar(x2[offset]))
                         c20 = c20.addingProduct(a, y0); c21 = c21.addingProduct(a, y1)
-                        a = V(repeating: x3[offset])
+                        a = V(repeating: R.scalar(x3[offset]))
                         c30 = c30.addingProduct(a, y0); c31 = c31.addingProduct(a, y1)
                         row += ldy
                         offset &+= xp
@@ -156,8 +166,8 @@ extension GEMM {
     ///
     /// A `4 × 4` block of `C` keeps 16 accumulators of 16 lanes along `p`, summed across lanes
     /// at the end. Missing rows or columns of a block reuse the first one's pointer.
-    private static func dotForm(m: Int, n: Int, k: Int, alpha: Float, x: Operand, y: Operand,
-                                beta: Float, c: Result) {
+    private static func dotForm<R: OperandReading>(m: Int, n: Int, k: Int, alpha: Float, x: Operand, y: Operand,
+                                                    beta: Float, c: Result, _: R.Type) {
         typealias V = Float16Vector
         let full = k & ~15, rest = k &- full
         var i0 = 0
@@ -189,15 +199,14 @@ extension GEMM {
                 var p = 0
                 while p < full {
                     @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V {
-                        UnsafeRawPointer(pointer + p).loadUnaligned(as: V.self)
+                        R.vector(UnsafeRawPointer(pointer + p).loadUnaligned(as: V.self))
                     }
                     step(load(x0), load(x1), load(x2), load(x3), load(y0), load(y1), load(y2), load(y3))
                     p &+= 16
                 }
                 if rest > 0 {
-                    step(loadPartial(x0 + p, rest), loadPartial(x1 + p, rest), loadPartial(x2 + p, rest),
-                         loadPartial(x3 + p, rest), loadPartial(y0 + p, rest), loadPartial(y1 + p, rest),
-                         loadPartial(y2 + p, rest), loadPartial(y3 + p, rest))
+                    @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V { R.vector(loadPartial(pointer + p, rest)) }
+                    step(load(x0), load(x1), load(x2), load(x3), load(y0), load(y1), load(y2), load(y3))
                 }
                 @inline(__always) func store(_ r: Int, _ sums: (V, V, V, V)) {
                     guard r < rows else { return }
@@ -232,5 +241,25 @@ extension GEMM {
         let four = eight.lowHalf + eight.highHalf
         let two = four.lowHalf + four.highHalf
         return two[0] + two[1]
+    }
+}
+
+/// How the unpacked kernels read operand values.
+protocol OperandReading {
+    static func scalar(_ x: Float) -> Float
+    static func vector(_ x: Float16Vector) -> Float16Vector
+}
+
+/// As stored (the float32 path).
+enum ExactValues: OperandReading {
+    @inline(__always) static func scalar(_ x: Float) -> Float { x }
+    @inline(__always) static func vector(_ x: Float16Vector) -> Float16Vector { x }
+}
+
+/// Rounded to bf16 (the bf16 paths).
+enum RoundedToBF16: OperandReading {
+    @inline(__always) static func scalar(_ x: Float) -> Float { BFloat16.round(x) }
+    @inline(__always) static func vector(_ x: Float16Vector) -> Float16Vector {
+        unsafeBitCast(BFloat16.roundedHigh(x), to: Float16Vector.self)
     }
 }

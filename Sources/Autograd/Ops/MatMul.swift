@@ -11,17 +11,27 @@ private struct ProductShape {
     var lda: Int { transposeA ? m : k }
     var ldb: Int { transposeB ? k : n }
 
-    /// `c[m, n] (+)= op(a)·op(b)`.
-    func forward(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+    /// `c[m, n] (+)= op(a)·op(b)`; `packedB`, if any, is `op(b)` packed.
+    func forward(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                 packedB: PackedMatrix? = nil) {
+        if let packedB {
+            GEMM.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda,
+                          packedB: packedB, fallback: b, ldb: ldb, beta: 0, c: c, ldc: n)
+            return
+        }
         GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                       a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
     }
 
-    /// `∂A += ∂C·op(B)ᵀ`, stored as `A` is.
-    func gradientA(_ dc: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ da: UnsafeMutablePointer<Float>) {
+    /// `∂A += ∂C·op(B)ᵀ`, stored as `A` is; `packedBᵀ`, if any, is `op(b)ᵀ` packed.
+    func gradientA(_ dc: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ da: UnsafeMutablePointer<Float>,
+                   packedBᵀ: PackedMatrix? = nil) {
         if transposeA {  // A is stored [k, m]: ∂A = op(B)·∂Cᵀ
             GEMM.multiply(transposeA: transposeB, transposeB: true, m: k, n: m, k: n,
                           a: b, lda: ldb, b: dc, ldb: n, beta: 1, c: da, ldc: m)
+        } else if let packedBᵀ {
+            GEMM.multiply(transposeA: false, m: m, n: k, k: n, a: dc, lda: n,
+                          packedB: packedBᵀ, fallback: b, ldb: ldb, beta: 1, c: da, ldc: k)
         } else {
             GEMM.multiply(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
                           a: dc, lda: n, b: b, ldb: ldb, beta: 1, c: da, ldc: k)
@@ -59,9 +69,13 @@ extension Tensor {
         let product = ProductShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         let outShape = a.rank > 2 ? Array(a.shape.dropLast()) + [n] : [m, n]
         let out = Tensor(uninitializedShape: outShape)
-        product.forward(a.data, b.data, out.data)
+        // A parameter's packed form is kept for the scope's later products (`withFrozenParameters`).
+        product.forward(a.data, b.data, out.data, packedB: FrozenParameters.packed(b, transposed: transposeB))
         return Tape.record(.matmul, output: out, inputs: [a, b]) { gradient in
-            if a.requiresGrad { product.gradientA(gradient.data, b.data, a.gradientPointer()) }
+            if a.requiresGrad {
+                product.gradientA(gradient.data, b.data, a.gradientPointer(),
+                                  packedBᵀ: transposeA ? nil : FrozenParameters.packed(b, transposed: !transposeB))
+            }
             if b.requiresGrad { product.gradientB(gradient.data, a.data, b.gradientPointer()) }
         }
     }

@@ -1,0 +1,41 @@
+import XCTest
+import Autograd
+
+/// `withFrozenParameters`: a parameter's packed form is reused within a scope and repacked in
+/// the next one, so products always see the parameter's current values.
+final class FrozenParametersTests: XCTestCase {
+    private var savedPath = MatrixPath.fp32
+
+    override func setUp() { savedPath = GEMM.path }
+    override func tearDown() { GEMM.path = savedPath }
+
+    func testPackedParametersFollowTheirValuesAcrossScopes() throws {
+        GEMM.path = try XCTUnwrap(MatrixPath.bestBF16, "SKIPPED: this CPU has no bf16 path")
+        var generator = SeededGenerator(seed: 3)
+        let weight = Tensor(shape: [48, 40], scalars: (0..<48 * 40).map { _ in generator.uniform(-1, 1) },
+                            requiresGrad: true)
+        let input = Tensor(shape: [24, 40], scalars: (0..<24 * 40).map { _ in generator.uniform(-1, 1) },
+                           requiresGrad: true)
+        func productAndInputGradient() -> ([Float], [Float]) {
+            input.zeroGrad()
+            weight.zeroGrad()
+            let output = input.matmul(weight, transposeB: true)
+            output.sum().backward()
+            return (output.scalars, input.grad!.scalars)
+        }
+        let unscoped = productAndInputGradient()
+        let scoped = withFrozenParameters { productAndInputGradient() }
+        XCTAssertEqual(scoped.0, unscoped.0, "the packed weight gives the same product")
+        XCTAssertEqual(scoped.1, unscoped.1, "and the same input gradient (∂x = ∂y · W, W packed plain)")
+        let twice = withFrozenParameters { (productAndInputGradient(), productAndInputGradient()) }
+        XCTAssertEqual(twice.1.0, unscoped.0, "a second product in the scope reuses the packed weight")
+
+        // An optimizer step between scopes changes the weight: the next scope must see it.
+        for index in 0..<weight.count { weight.data[index] *= -0.5 }
+        let changed = productAndInputGradient()
+        XCTAssertNotEqual(changed.0, unscoped.0)
+        let rescoped = withFrozenParameters { productAndInputGradient() }
+        XCTAssertEqual(rescoped.0, changed.0, "the next scope repacks the changed weight")
+        XCTAssertEqual(rescoped.1, changed.1)
+    }
+}
