@@ -25,17 +25,23 @@ final class FrozenParametersTests: XCTestCase {
         }
         let unscoped = productAndInputGradient()
         let scoped = withFrozenParameters { productAndInputGradient() }
-        XCTAssertEqual(scoped.0, unscoped.0, "the packed weight gives the same product")
-        XCTAssertEqual(scoped.1, unscoped.1, "and the same input gradient (∂x = ∂y · W, W packed plain)")
+        assertSame(scoped.0, unscoped.0, "the packed weight gives the same product")
+        assertSame(scoped.1, unscoped.1, "and the same input gradient (∂x = ∂y · W, W packed plain)")
         let twice = withFrozenParameters { (productAndInputGradient(), productAndInputGradient()) }
-        XCTAssertEqual(twice.1.0, unscoped.0, "a second product in the scope reuses the packed weight")
+        assertSame(twice.1.0, unscoped.0, "a second product in the scope reuses the packed weight")
 
         // An optimizer step between scopes changes the weight: the next scope must see it.
         for index in 0..<weight.count { weight.data[index] *= -0.5 }
         let changed = productAndInputGradient()
-        XCTAssertNotEqual(changed.0, unscoped.0)
+        XCTAssertNotEqual(changed.0, unscoped.0, "the weight changed")
         let rescoped = withFrozenParameters { productAndInputGradient() }
-        XCTAssertEqual(rescoped.0, changed.0, "the next scope repacks the changed weight")
-        XCTAssertEqual(rescoped.1, changed.1)
+        assertSame(rescoped.0, changed.0, "the next scope repacks the changed weight")
+        assertSame(rescoped.1, changed.1, "and its input gradient")
+    }
+
+    /// Equal element for element; a failure names the largest difference, not both arrays.
+    private func assertSame(_ x: [Float], _ y: [Float], _ message: String, line: UInt = #line) {
+        let worst = zip(x, y).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertTrue(x == y, "\(message): differ by up to \(worst)", line: line)
     }
 }
