@@ -50,6 +50,9 @@ public final class Tape {
     func backward(from root: Tensor) {
         precondition(root.tapeIndex >= 0 && root.tapeIndex < entries.count && entries[root.tapeIndex].output === root,
                      "backward() needs a tensor recorded on the current tape")
+        let deferred = DeferredWeightGradients()
+        DeferredWeightGradients.active = deferred
+        defer { DeferredWeightGradients.active = nil }
         for index in stride(from: root.tapeIndex, through: 0, by: -1) {
             let entry = entries[index]
             guard let gradient = entry.output.grad else { continue }
@@ -57,6 +60,7 @@ public final class Tape {
             // An intermediate result's gradient is spent once its pullback ran: free it now.
             entry.output.grad = nil
         }
+        deferred.flush()
         reset()
     }
 }

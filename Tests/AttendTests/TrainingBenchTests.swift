@@ -6,7 +6,7 @@ import XCTest
 final class TrainingBenchTests: XCTestCase {
     private let tiny = ["--steps", "2", "--warmup", "1", "--width", "32", "--vocab", "50", "--batch", "4", "--src-len", "6", "--tgt-len", "5"]
 
-    /// The numbers of a `[MODEL threads=T] params=P step median X ms … loss A->B` line.
+    /// The numbers of a `[MODEL threads=T PRECISION] params=P step median X ms … loss A->B` line.
     private struct Line {
         var model: String, threads: Int, parameters: Int
         var median: Double, minimum: Double, maximum: Double, tokensPerSecond: Double
@@ -14,7 +14,7 @@ final class TrainingBenchTests: XCTestCase {
         var firstLoss: Double, lastLoss: Double
 
         init?(_ text: String) {
-            let pattern = #"^\[(\S+) threads=(\d+)\] params=(\d+) step median ([\d.]+) ms \(min ([\d.]+), max ([\d.]+)\) -> (\d+) tgt tok/s; "#
+            let pattern = #"^\[(\S+) threads=(\d+) (?:fp32|bf16 \([A-Z0-9-]+\))\] params=(\d+) step median ([\d.]+) ms \(min ([\d.]+), max ([\d.]+)\) -> (\d+) tgt tok/s; "#
                 + #"fwd ([\d.]+) bwd ([\d.]+) opt ([\d.]+) ms; loss (\S+)->(\S+?);"#
             guard let regex = try? NSRegularExpression(pattern: pattern),
                   let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }

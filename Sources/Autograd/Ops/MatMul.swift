@@ -76,7 +76,15 @@ extension Tensor {
                 product.gradientA(gradient.data, b.data, a.gradientPointer(),
                                   packedBᵀ: transposeA ? nil : FrozenParameters.packed(b, transposed: !transposeB))
             }
-            if b.requiresGrad { product.gradientB(gradient.data, a.data, b.gradientPointer()) }
+            if b.requiresGrad {
+                // A parameter's gradient waits for the end of the pass, to be summed in one product.
+                if !transposeA, b.tapeIndex < 0, let deferred = DeferredWeightGradients.active {
+                    deferred.add(weight: b, transposed: transposeB, k: k, n: n,
+                                 piece: .init(input: a, outputGradient: gradient, rows: m))
+                } else {
+                    product.gradientB(gradient.data, a.data, b.gradientPointer())
+                }
+            }
         }
     }
 

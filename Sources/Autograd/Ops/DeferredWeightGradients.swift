@@ -1,0 +1,81 @@
+/// Weight gradients of a backward pass gathered into one product per weight.
+///
+/// A recurrent layer multiplies by the same weight at every time step, so its gradient is a sum
+/// over steps, `∂W = Σ_t ∂Y_tᵀ X_t`: twenty products of depth `B` = 64, each reading and
+/// writing all of `∂W`. During `backward()` the `matmul` pullback instead files `(X_t, ∂Y_t)`
+/// under the parameter, and when the walk is done each parameter's pieces are stacked into
+/// `X = [X_1; …; X_T]` and `∂Y = [∂Y_1; …; ∂Y_T]` for one product `∂W += ∂Yᵀ X` of depth
+/// `T · B`: the same sum, one pass over `∂W`, and a product large enough to share between threads.
+final class DeferredWeightGradients {
+    /// The pass collecting pieces (set for the duration of `Tape.backward`), or `nil`.
+    nonisolated(unsafe) static var active: DeferredWeightGradients?
+
+    /// One product `C = op(A)·op(W)` whose `∂W` is pending: `A` `[m, k]` (stored plainly) and `∂C` `[m, n]`.
+    struct Piece {
+        let input: Tensor
+        let outputGradient: Tensor
+        let rows: Int
+    }
+
+    private struct Group {
+        let weight: Tensor
+        let transposed: Bool
+        let k: Int, n: Int
+        var pieces: [Piece]
+    }
+
+    private var groups: [Group] = []
+    private var index: [ObjectIdentifier: Int] = [:]
+
+    /// Files `∂W += op(A)ᵀ·∂C` for later; `weight` is `[k, n]`, or `[n, k]` when `transposed`.
+    func add(weight: Tensor, transposed: Bool, k: Int, n: Int, piece: Piece) {
+        let key = ObjectIdentifier(weight)
+        if let position = index[key], groups[position].transposed == transposed {
+            groups[position].pieces.append(piece)
+            return
+        }
+        guard index[key] == nil else {  // the same weight used both ways: keep a group per way
+            groups.append(Group(weight: weight, transposed: transposed, k: k, n: n, pieces: [piece]))
+            return
+        }
+        index[key] = groups.count
+        groups.append(Group(weight: weight, transposed: transposed, k: k, n: n, pieces: [piece]))
+    }
+
+    /// Adds every filed gradient into its weight, one product per weight and orientation.
+    func flush() {
+        for group in groups {
+            let rows = group.pieces.reduce(0) { $0 + $1.rows }
+            let (inputs, gradients) = group.pieces.count == 1
+                ? (group.pieces[0].input.data, group.pieces[0].outputGradient.data)
+                : stack(group.pieces, rows: rows, k: group.k, n: group.n)
+            let db = group.weight.gradientPointer()
+            if group.transposed {  // W stored [n, k]: ∂W += ∂Cᵀ·A
+                GEMM.multiply(transposeA: true, transposeB: false, m: group.n, n: group.k, k: rows,
+                              a: gradients, lda: group.n, b: inputs, ldb: group.k, beta: 1, c: db, ldc: group.k)
+            } else {  // W stored [k, n]: ∂W += Aᵀ·∂C
+                GEMM.multiply(transposeA: true, transposeB: false, m: group.k, n: group.n, k: rows,
+                              a: inputs, lda: group.k, b: gradients, ldb: group.n, beta: 1, c: db, ldc: group.n)
+            }
+        }
+        groups = []
+        index = [:]
+        stacked = []
+    }
+
+    /// Buffers of the current flush's stacked operands, released with it.
+    private var stacked: [Storage] = []
+
+    private func stack(_ pieces: [Piece], rows: Int, k: Int, n: Int)
+        -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+        let inputs = Storage(count: rows * k), gradients = Storage(count: rows * n)
+        stacked += [inputs, gradients]
+        var row = 0
+        for piece in pieces {
+            (inputs.pointer + row * k).update(from: piece.input.data, count: piece.rows * k)
+            (gradients.pointer + row * n).update(from: piece.outputGradient.data, count: piece.rows * n)
+            row += piece.rows
+        }
+        return (inputs.pointer, gradients.pointer)
+    }
+}
