@@ -34,8 +34,11 @@ final class BF16GEMMTests: XCTestCase {
 
     /// The AMX path on any CPU: packing with depth padded to whole tiles, 32-row blocks, edges
     /// and threads, with the tile instruction replaced by `emulatedAMXBlock`, written from the
-    /// instruction's definition. A broken VNNI packing fails here even where AMX is absent.
-    func testAMXPackingAndBlockingWithEmulatedTiles() {
+    /// instruction's definition. A broken VNNI packing fails here even where AMX is absent (but
+    /// not where AVX512-BF16 is absent too: the packing kernels need it).
+    func testAMXPackingAndBlockingWithEmulatedTiles() throws {
+        // The packing kernels convert with AVX512-BF16, which every AMX CPU also has.
+        try XCTSkipUnless(MatrixPath.avx512bf16.isAvailable, "SKIPPED: this CPU has no AVX512-BF16 to pack with")
         GEMM.amxKernel = GEMM.AMXKernel(configure: {}, block: emulatedAMXBlock)
         GEMM.path = .amx
         checkAwkwardShapes(sizes: [1, 17, 33, 70], depths: [1, 31, 33, 530])
@@ -120,7 +123,7 @@ final class BF16GEMMTests: XCTestCase {
 
     // MARK: - Rounding and the dispatcher
 
-    /// Round to nearest even at bit 16, NaN kept, overflow to infinity.
+    /// Round to nearest even at bit 16, NaN kept, overflow to infinity, denormals flushed.
     func testRoundingToNearestEven() {
         XCTAssertEqual(BFloat16.round(1), 1)
         XCTAssertEqual(BFloat16.round(1 + 0x1p-8), 1, "a tie goes to the even mantissa (down)")
@@ -131,6 +134,43 @@ final class BF16GEMMTests: XCTestCase {
         XCTAssertEqual(BFloat16.round(-.infinity), -.infinity)
         XCTAssertTrue(BFloat16.round(.nan).isNaN)
         XCTAssertTrue(BFloat16.round(Float(bitPattern: 0x7F80_0001)).isNaN, "a NaN with low payload bits stays NaN")
+        XCTAssertEqual(BFloat16.round(1e-39).bitPattern, 0, "denormals become zero, as vcvtne2ps2bf16 makes them")
+        XCTAssertEqual(BFloat16.round(-1e-40).bitPattern, 0x8000_0000)
+    }
+
+    /// Denormals (flushed to zero), ties (to even) and values that round up to the next binade
+    /// are rounded alike by the packing kernels (`vcvtne2ps2bf16`), by the unpacked kernels of thin
+    /// products, and by `BFloat16.round`: a denormal times 1e38 would add 0.1 if it were kept.
+    func testEveryPathRoundsSpecialValuesAlike() throws {
+        let path = try XCTUnwrap(MatrixPath.bestBF16, "SKIPPED: this CPU has no bf16 path")
+        let k = 64
+        let specials: [Float] = [1 + 0x1p-8, 1 + 3 * 0x1p-8, 1.9999, -2.0039062, 0x1.FFFFFEp0, 0.333, 3.1416]
+        // Even depths pair a 1e38 with a denormal (0.1 or more if the denormal were kept), odd
+        // depths two of the specials. `large` says which operand holds the 1e38s.
+        func operand(_ rows: Int, _ columns: Int, depthAlongRows: Bool, large: Bool) -> [Float] {
+            (0..<rows * columns).map { index in
+                let depth = depthAlongRows ? index / columns : index % columns
+                if depth % 2 == 0 { return large ? 1e38 : (index % 2 == 0 ? 1e-39 : -3e-39) }
+                return specials[index % specials.count]
+            }
+        }
+        // Thin products (the unpacked kernels, each operand in turn the vector one) and a packed one.
+        for (m, n) in [(1, 16), (16, 1), (64, 48)] {
+            for largeA in [true, false] {
+                let a = operand(m, k, depthAlongRows: false, large: largeA)
+                let b = operand(k, n, depthAlongRows: true, large: !largeA)
+                var fast = [Float](repeating: 0, count: m * n), exact = fast
+                GEMM.path = path
+                GEMM.multiply(transposeA: false, transposeB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n,
+                              c: &fast, ldc: n)
+                GEMM.naive(transposeA: false, transposeB: false, m: m, n: n, k: k, a: a.map(BFloat16.round), lda: k,
+                           b: b.map(BFloat16.round), ldb: n, c: &exact, ldc: n)
+                for index in 0..<m * n {
+                    XCTAssertEqual(fast[index], exact[index], accuracy: abs(exact[index]) * 1e-5 + 1e-30,
+                                   "\(m)×\(n), 1e38s in \(largeA ? "A" : "B"), entry \(index)")
+                }
+            }
+        }
     }
 
     func testPrecisionSelectsAPath() throws {

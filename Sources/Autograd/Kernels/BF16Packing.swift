@@ -1,6 +1,10 @@
+import CKernels
+
 /// Packing for the bf16 kernels: rounding a block of `op(A)` or all of `op(B)` to bf16 and
 /// pairing consecutive depth elements in one 32-bit word, the layout both `vdpbf16ps` and AMX's
-/// `tdpbf16ps` read ("VNNI": depth pair `q` of a column holds elements `2q` and `2q + 1`).
+/// `tdpbf16ps` read ("VNNI": depth pair `q` of a column holds elements `2q` and `2q + 1`). The
+/// loops that convert (`vcvtne2ps2bf16`, which Swift cannot emit) and transpose are C kernels
+/// (`CKernels/bf16_pack.c`); this file decides what goes where.
 ///
 /// - A packed `A` block is a row-major matrix of words: row `i`, pair `q` at `i · pairs + q`,
 ///   rows padded with zeros to a multiple of the kernel's tile rows. An AVX512-BF16 tile
@@ -66,118 +70,27 @@ public struct BF16PackedMatrix {
                 let columns = min(32, n &- column)
                 let target = panel(block: block, column: column)
                 if transposed {
-                    Self.packTransposed(b + (column &* ldb &+ start), ldb: ldb, depth: depth, columns: columns,
-                                        pairs: pairs, into: target)
+                    attend_bf16_pack_b_transposed(b + (column &* ldb &+ start), ldb, depth, columns, pairs, target)
                 } else {
-                    Self.packPlain(b + (start &* ldb &+ column), ldb: ldb, depth: depth, columns: columns,
-                                   pairs: pairs, into: target)
+                    attend_bf16_pack_b_plain(b + (start &* ldb &+ column), ldb, depth, columns, pairs, target)
                 }
             }
         }
     }
 
-    /// One panel from a plain `B`: pair `q` interleaves stored rows `2q` and `2q + 1`.
-    private static func packPlain(_ b: UnsafePointer<Float>, ldb: Int, depth: Int, columns: Int, pairs: Int,
-                                  into target: UnsafeMutablePointer<UInt32>) {
-        typealias V = SIMD16<Float>
-        for q in 0..<pairs {
-            let even = 2 &* q, odd = even &+ 1
-            let row = UnsafeMutableRawPointer(target + q &* 32)
-            if columns == 32 && odd < depth {
-                let e = UnsafeRawPointer(b + even &* ldb), o = UnsafeRawPointer(b + odd &* ldb)
-                row.storeBytes(of: BFloat16.pairs(even: e.loadUnaligned(as: V.self), odd: o.loadUnaligned(as: V.self)),
-                               as: SIMD16<UInt32>.self)
-                row.storeBytes(of: BFloat16.pairs(even: e.loadUnaligned(fromByteOffset: 64, as: V.self),
-                                                  odd: o.loadUnaligned(fromByteOffset: 64, as: V.self)),
-                               toByteOffset: 64, as: SIMD16<UInt32>.self)
-                continue
-            }
-            let words = target + q &* 32
-            for j in 0..<32 {
-                let x = j < columns && even < depth ? b[even &* ldb &+ j] : 0
-                let y = j < columns && odd < depth ? b[odd &* ldb &+ j] : 0
-                words[j] = BFloat16.pair(x, y)
-            }
-        }
-    }
-
-    /// One panel from a stored-transposed `B`: column `j`'s pairs are consecutive elements of
-    /// stored row `j`, converted 16 pairs at a time and scattered 32 words apart.
-    private static func packTransposed(_ b: UnsafePointer<Float>, ldb: Int, depth: Int, columns: Int, pairs: Int,
-                                       into target: UnsafeMutablePointer<UInt32>) {
-        let fullPairs = depth / 2
-        for j in 0..<32 {
-            var q = 0
-            if j < columns {
-                let row = b + j &* ldb
-                while q &+ 16 <= fullPairs {
-                    let x = UnsafeRawPointer(row + 2 &* q).loadUnaligned(as: SIMD32<Float>.self)
-                    let words = BFloat16.pairs(even: x.evenHalf, odd: x.oddHalf)
-                    for l in 0..<16 { target[(q &+ l) &* 32 &+ j] = words[l] }
-                    q &+= 16
-                }
-                while q < (depth &+ 1) / 2 {
-                    let odd = 2 &* q &+ 1
-                    target[q &* 32 &+ j] = BFloat16.pair(row[2 &* q], odd < depth ? row[odd] : 0)
-                    q &+= 1
-                }
-            }
-            while q < pairs {
-                target[q &* 32 &+ j] = 0
-                q &+= 1
-            }
-        }
-    }
 }
 
 extension GEMM {
     /// Packs `op(A)[0..<rows, 0..<depth]` into a row-major word matrix of `pairs` words per row
     /// and `paddedRows` rows; `a` is the block's top-left element as stored (`a[i · lda + p]`,
     /// or `a[p · lda + i]` when `transposed`).
+    @inline(__always)
     static func packBF16A(transposed: Bool, a: UnsafePointer<Float>, lda: Int, rows: Int, depth: Int,
                           pairs: Int, paddedRows: Int, into target: UnsafeMutablePointer<UInt32>) {
-        let usedPairs = (depth &+ 1) / 2, fullPairs = depth / 2
         if transposed {
-            // Pair q of rows i ..< i + 16: stored rows 2q and 2q + 1, elements i ..< i + 16.
-            for q in 0..<usedPairs {
-                let even = a + 2 &* q &* lda
-                let odd = 2 &* q &+ 1 < depth ? even + lda : nil
-                var i = 0
-                while i &+ 16 <= rows {
-                    let x = UnsafeRawPointer(even + i).loadUnaligned(as: SIMD16<Float>.self)
-                    let y = odd.map { UnsafeRawPointer($0 + i).loadUnaligned(as: SIMD16<Float>.self) } ?? SIMD16()
-                    let words = BFloat16.pairs(even: x, odd: y)
-                    for l in 0..<16 { target[(i &+ l) &* pairs &+ q] = words[l] }
-                    i &+= 16
-                }
-                while i < rows {
-                    target[i &* pairs &+ q] = BFloat16.pair(even[i], odd?[i] ?? 0)
-                    i &+= 1
-                }
-            }
-            for i in 0..<rows where usedPairs < pairs {
-                (target + (i &* pairs &+ usedPairs)).initialize(repeating: 0, count: pairs &- usedPairs)
-            }
+            attend_bf16_pack_a_transposed(a, lda, rows, depth, pairs, paddedRows, target)
         } else {
-            for i in 0..<rows {
-                let source = a + i &* lda, row = target + i &* pairs
-                var q = 0
-                while q &+ 16 <= fullPairs {
-                    let x = UnsafeRawPointer(source + 2 &* q).loadUnaligned(as: SIMD32<Float>.self)
-                    UnsafeMutableRawPointer(row + q).storeBytes(of: BFloat16.pairs(even: x.evenHalf, odd: x.oddHalf),
-                                                                as: SIMD16<UInt32>.self)
-                    q &+= 16
-                }
-                while q < usedPairs {
-                    let odd = 2 &* q &+ 1
-                    row[q] = BFloat16.pair(source[2 &* q], odd < depth ? source[odd] : 0)
-                    q &+= 1
-                }
-                if usedPairs < pairs { (row + usedPairs).initialize(repeating: 0, count: pairs &- usedPairs) }
-            }
-        }
-        if rows < paddedRows {
-            (target + rows &* pairs).initialize(repeating: 0, count: (paddedRows &- rows) &* pairs)
+            attend_bf16_pack_a_plain(a, lda, rows, depth, pairs, paddedRows, target)
         }
     }
 }

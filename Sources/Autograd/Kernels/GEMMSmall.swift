@@ -260,6 +260,6 @@ enum ExactValues: OperandReading {
 enum RoundedToBF16: OperandReading {
     @inline(__always) static func scalar(_ x: Float) -> Float { BFloat16.round(x) }
     @inline(__always) static func vector(_ x: Float16Vector) -> Float16Vector {
-        unsafeBitCast(BFloat16.roundedHigh(x), to: Float16Vector.self)
+        BFloat16.round(x)
     }
 }

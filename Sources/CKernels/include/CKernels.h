@@ -50,4 +50,21 @@ void attend_amx_configure(void);
 void attend_bf16_block_amx(long chunks, const uint32_t *a, long a_stride, const uint32_t *b,
                            float *c, long ldc, float alpha, float beta, float *scratch);
 
+/// Packing (AVX-512 with AVX512-BF16's `vcvtne2ps2bf16`: round to nearest even, NaN quiet,
+/// denormals to zero). A pair word holds two consecutive depth elements, the lower-indexed in
+/// its low half; depth past `depth` (up to `pairs` pairs) and rows or columns past the operand
+/// are zero.
+///
+/// One 32-column panel of `op(B)`, `op(B)(p, j) = b[p · ldb + j]`: `target[q · 32 + j]`.
+void attend_bf16_pack_b_plain(const float *b, long ldb, long depth, long columns, long pairs, uint32_t *target);
+/// The same from a stored-transposed `B`, `op(B)(p, j) = b[j · ldb + p]`.
+void attend_bf16_pack_b_transposed(const float *b, long ldb, long depth, long columns, long pairs,
+                                   uint32_t *target);
+/// A block of `op(A)`, `op(A)(i, p) = a[i · lda + p]`: `target[i · pairs + q]`, rows up to `padded_rows`.
+void attend_bf16_pack_a_plain(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
+                              uint32_t *target);
+/// The same from a stored-transposed `A`, `op(A)(i, p) = a[p · lda + i]`.
+void attend_bf16_pack_a_transposed(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
+                                   uint32_t *target);
+
 #endif
