@@ -37,10 +37,11 @@ final class OldCheckpointTests: XCTestCase {
         let beam = BeamSearch(beamSize: 3).decode(trained.model, sources: ids, maximumLength: { 2 * $0 + 10 })
         XCTAssertEqual(beam.map { text($0.first?.tokens ?? []) }, expected.beam3, name)
 
-        let evaluation = try ModelEvaluation(trained, sources: sources, references: references)
+        let evaluator = Evaluator(model: trained.model, targetVocabulary: trained.targetVocabulary)
+        let evaluation = try evaluator.evaluate(sources: ids, references: references.map(trained.targetVocabulary.encode))
         XCTAssertEqual(evaluation.tokens, expected.tokens, name)
         XCTAssertEqual(evaluation.lossPerToken, expected.lossPerToken, accuracy: 1e-6, name)
-        let bleu = try BLEU.corpusScore(hypotheses: evaluation.hypotheses, references: references.map { $0.joined(separator: " ") })
+        let bleu = try BLEU.corpusScore(hypotheses: evaluator.text(evaluation), references: references.map { $0.joined(separator: " ") })
         XCTAssertEqual(bleu.score, expected.bleu, accuracy: 1e-9, name)
 
         let attention = ForcedDecoding.attention(trained.model, sources: ids, targets: references.map(trained.targetVocabulary.encode))
