@@ -21,7 +21,7 @@ struct CheckpointSetting {
 /// How the engine runs, for every command that runs a model (`train`, `translate`, `align`,
 /// `eval`, `bench train`). Empty for now: an engine-wide option such as `--precision
 /// auto|fp32|bf16` is declared here, once, and set up in `apply()`.
-struct EngineSettings: Codable {
+struct EngineSettings {
     static let options: [Option<EngineSettings>] = []
 
     /// Sets the engine up before a command runs a model.

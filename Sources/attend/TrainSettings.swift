@@ -64,7 +64,9 @@ struct TrainSettings: Codable {
     /// architecture, its configuration under its own name (`"transformer": {…}`).
     private static func decodeModel(from decoder: Decoder) throws -> ModelConfiguration {
         let container = try decoder.container(keyedBy: AnyKey.self)
-        if let current = try? container.decode(ModelConfiguration.self, forKey: AnyKey("model")) { return current }
+        if try container.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("model")).contains(AnyKey("arch")) {
+            return try container.decode(ModelConfiguration.self, forKey: AnyKey("model"))
+        }
         for architecture in Architecture.all where container.contains(AnyKey(architecture.name)) {
             return try ModelConfiguration(legacy: architecture, from: container.superDecoder(forKey: AnyKey(architecture.name)))
         }

@@ -125,9 +125,9 @@ extension Option {
         }
     }
 
-    /// Text, taken as it is.
+    /// Text, taken as it is (an empty default is not shown).
     public static func text(_ name: String, _ path: WritableKeyPath<Settings, String>, valueName: String, help: String) -> Option {
-        Option(name, valueName: valueName, help: help, defaultText: { $0[keyPath: path] }) { settings, text in
+        Option(name, valueName: valueName, help: help, defaultText: { $0[keyPath: path].isEmpty ? nil : $0[keyPath: path] }) { settings, text in
             settings[keyPath: path] = text
         }
     }
