@@ -48,7 +48,7 @@ enum AlignCommand: Subcommand {
         guard let sourcePath = settings.source else { throw CommandError.usage("--src is required") }
         guard let out = settings.out else { throw CommandError.usage("--out is required") }
         let format = settings.format
-        settings.engine.apply()
+        try settings.engine.apply()
         let trained = try loadModel(modelPath)
         guard trained.model.hasAttention else {
             throw CommandError.failure("this model has no attention (--attention none), so it has no alignment to dump")

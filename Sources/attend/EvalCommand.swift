@@ -55,7 +55,7 @@ enum EvalCommand: Subcommand {
         let (dataPath, sourcePath) = (settings.data, settings.sources)
 
         if let modelPath {
-            settings.engine.apply()
+            try settings.engine.apply()
             let report = try evaluateModel(modelPath, data: dataPath, source: sourcePath, reference: referencePath,
                                            gold: goldPath, possible: possiblePath, extra: hypothesisPath ?? alignmentPath)
             print(json ? try report.json() : report.lines().joined(separator: "\n"))

@@ -25,5 +25,5 @@ struct EngineSettings {
     static let options: [Option<EngineSettings>] = []
 
     /// Sets the engine up before a command runs a model.
-    func apply() {}
+    func apply() throws {}
 }

@@ -64,7 +64,7 @@ enum TrainCommand: Subcommand {
             try arguments.finish()
             folder = try runFolder(explicit: run.out, settings: settings)
         }
-        engine.apply()
+        try engine.apply()
 
         let (train, dev) = try settings.data.loadCorpora()
         let sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary

@@ -114,7 +114,7 @@ struct TrainingBench {
     /// Builds the model and runs `warmup + steps` training steps.
     func run() throws -> TrainingBenchResult {
         guard let configuration else { throw CommandError.usage("unknown --model '\(self.model)'") }
-        engine.apply()
+        try engine.apply()
         Parallel.threadCount = threads
         var generator = SeededGenerator(seed: Self.seed)
         let model = configuration.makeModel(generator: &generator)

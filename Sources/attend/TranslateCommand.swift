@@ -43,7 +43,7 @@ enum TranslateCommand: Subcommand {
         guard beam >= 1, nBest >= 1, nBest <= beam, ratio > 0, batchSize >= 1 else {
             throw CommandError.usage("--beam and --batch-size must be ≥ 1, --n-best between 1 and --beam, --max-len-ratio positive")
         }
-        settings.engine.apply()
+        try settings.engine.apply()
         let trained = try loadModel(modelPath)
         let lines = try readLines(settings.input)
         let limit = { translationLengthLimit(sourceLength: $0, ratio: ratio) }

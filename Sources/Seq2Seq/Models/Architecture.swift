@@ -17,7 +17,7 @@ public struct Architecture {
     /// What `attend train` builds when no `--arch` is given.
     public static let defaultVariant = "gru"
 
-    /// One value of `--arch` and the configuration it starts from.
+    /// One value of `--arch` (its configuration before any option is held by the entry).
     public struct Variant {
         /// `gru`.
         public let name: String
