@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Seq2Seq", dependencies: ["Autograd"], swiftSettings: tuned),
         .executableTarget(name: "attend", dependencies: ["Seq2Seq", "Autograd"], swiftSettings: tuned),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"], swiftSettings: tuned),
-        .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Autograd"], swiftSettings: tuned),
+        .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Autograd"], resources: [.copy("Fixtures")], swiftSettings: tuned),
         .testTarget(name: "AttendTests", dependencies: ["attend"], swiftSettings: tuned),
     ],
     swiftLanguageModes: [.v5]

@@ -20,7 +20,7 @@ def main(checkpoint, source_path, target_path, limit=200):
     meta = f.metadata()
     config = json.loads(meta["attend.config"])
     assert config["arch"] == "transformer", "only Transformer checkpoints"
-    c = config["transformer"]
+    c = config.get("config", config.get("transformer"))  # {arch, config}; before the registry, {arch, transformer}
     tensors = {k: f.get_tensor(k) for k in f.keys() if not k.startswith("optimizer.")}
     source_vocab = {t: i for i, t in enumerate(json.loads(meta["attend.source_vocab"]))}
     target_vocab = {t: i for i, t in enumerate(json.loads(meta["attend.target_vocab"]))}

@@ -5,48 +5,65 @@ import Seq2Seq
 enum AlignCommand: Subcommand {
     static let name = "align"
     static let summary = "dump attention alignments (csv, long, pharaoh, svg)"
-    static let usage = """
-    usage: attend align --model CHECKPOINT --src FILE [--tgt FILE] [--format csv|long|pharaoh|svg] --out PATH
-                        [--layer L|all] [--head H|all]
+    static var usage: String {
+        """
+        usage: attend align --model CHECKPOINT --src FILE [--tgt FILE] [--format csv|long|pharaoh|svg] --out PATH
+                            [--layer L|all] [--head H|all]
 
-      --src FILE        source sentences
-      --tgt FILE        target sentences to force-decode; without it, the model's own greedy translations
-      --format F (csv)  csv: PATH/000001.csv … (target × source matrix, </s> included, rows sum to 1)
-                        long: one CSV at PATH (sentence,target_index,target_token,source_index,source_token,weight)
-                        pharaoh: one line of i-j links per sentence at PATH (each target word to its strongest source word)
-                        svg: PATH/000001.svg … heatmaps for a browser
-      --out PATH        a folder (csv, svg) or a file (long, pharaoh; - for stdout)
-      --layer L|all     Transformer: which decoder layer's cross-attention, 1 … L (default: the last)
-      --head H|all      Transformer: which head, 1 … h (default: the average over heads)
-                        Several layers or heads put their names in the files: 000001.layer2.head3.csv, align.layer1.txt
-    """
+        \(OptionHelp.lines(Settings.options, defaults: Settings()))
+          --format:  csv: PATH/000001.csv … (target × source matrix, </s> included, rows sum to 1)
+                     long: one CSV at PATH (sentence,target_index,target_token,source_index,source_token,weight)
+                     pharaoh: one line of i-j links per sentence at PATH (each target word to its strongest source word)
+                     svg: PATH/000001.svg … heatmaps for a browser
+          Several layers or heads put their names in the files: 000001.layer2.head3.csv, align.layer1.txt
+        """
+    }
+
+    struct Settings {
+        var checkpoint = CheckpointSetting()
+        var source: String?
+        var target: String?
+        var format = AlignmentFormat.defaultFormat
+        var out: String?
+        var layer: String?
+        var head: String?
+        var engine = EngineSettings()
+
+        static let options: [Option<Settings>] = CheckpointSetting.options.map { $0.lifted(\.checkpoint) } + [
+            .text("src", \.source, valueName: "FILE", help: "source sentences"),
+            .text("tgt", \.target, valueName: "FILE", help: "target sentences to force-decode; without it, the model's own greedy translations"),
+            .choice("format", \.format, help: "the output format (below)"),
+            .text("out", \.out, valueName: "PATH", help: "a folder (csv, svg) or a file (long, pharaoh; - for stdout)"),
+            .text("layer", \.layer, valueName: "L|all", unset: "the last",
+                  help: "for models with several attention layers (a Transformer's decoder layers), which one, 1 … L"),
+            .text("head", \.head, valueName: "H|all", unset: "the mean over heads", help: "for models with several heads, which one, 1 … h"),
+        ] + EngineSettings.options.map { $0.lifted(\.engine) }
+    }
 
     static func run(_ arguments: inout Arguments) throws {
-        guard let modelPath = try arguments.string("model") else { throw CommandError.usage("--model is required") }
-        guard let sourcePath = try arguments.string("src") else { throw CommandError.usage("--src is required") }
-        guard let out = try arguments.string("out") else { throw CommandError.usage("--out is required") }
-        let targetPath = try arguments.string("tgt")
-        let formatName = try arguments.string("format") ?? AlignmentFormat.defaultFormat.rawValue
-        let layerName = try arguments.string("layer"), headName = try arguments.string("head")
+        var settings = Settings()
+        try arguments.read(Settings.options, into: &settings)
         try arguments.finish()
-        guard let format = AlignmentFormat(rawValue: formatName) else {
-            throw CommandError.usage("--format must be csv, long, pharaoh or svg, not '\(formatName)'")
-        }
+        let modelPath = try settings.checkpoint.required()
+        guard let sourcePath = settings.source else { throw CommandError.usage("--src is required") }
+        guard let out = settings.out else { throw CommandError.usage("--out is required") }
+        let format = settings.format
+        try settings.engine.apply()
         let trained = try loadModel(modelPath)
         guard trained.model.hasAttention else {
             throw CommandError.failure("this model has no attention (--attention none), so it has no alignment to dump")
         }
-        let selections = try AttentionSelection.parse(layer: layerName, head: headName, model: trained.model)
+        let selections = try AttentionSelection.parse(layer: settings.layer, head: settings.head, model: trained.model)
         let sources = try readLines(sourcePath).map(ParallelCorpus.tokenize)
         let targets: [[String]]
-        if let targetPath {
+        if let targetPath = settings.target {
             targets = try readLines(targetPath).map(ParallelCorpus.tokenize)
             guard targets.count == sources.count else {
                 throw CommandError.failure("\(sourcePath) has \(sources.count) lines but \(targetPath) has \(targets.count)")
             }
         } else {
             let decoded = GreedySearch.decode(trained.model, sources: sources.map(trained.sourceVocabulary.encode),
-                                              maximumLength: { 2 * $0 + 10 })
+                                              maximumLength: { translationLengthLimit(sourceLength: $0) })
             targets = decoded.map { trained.targetVocabulary.decode($0.tokens) }
         }
         do {
@@ -56,7 +73,8 @@ enum AlignCommand: Subcommand {
                 let range = start..<min(start + batchSize, sources.count)
                 let batch = Batch(sources: range.map { trained.sourceVocabulary.encode(sources[$0]) },
                                   targets: range.map { trained.targetVocabulary.encode(targets[$0]) })
-                for (output, matrices) in zip(outputs, AttentionSelection.matrices(selections, of: trained.model, batch)) {
+                let chosen = trained.model.forcedAttention(batch, choices: selections.map(\.choice))
+                for (output, matrices) in zip(outputs, chosen) {
                     for (i, rows) in zip(range, matrices) {
                         try output.append(AttentionMatrix(sourceTokens: sources[i] + ["</s>"], targetTokens: targets[i] + ["</s>"], rows: rows))
                     }
@@ -70,42 +88,36 @@ enum AlignCommand: Subcommand {
     }
 }
 
-/// Which attention `align` writes: for a Transformer, a decoder layer's cross-attention, one
-/// head's or averaged over heads; for an RNN, its only attention.
+/// Which attention `align` writes: a layer's (by default the last), one head's or averaged
+/// over heads, as many as the model says it has.
 struct AttentionSelection {
-    /// 0-based; `nil` for an RNN.
-    var layer: Int?
-    /// 0-based; `nil` for the mean over heads.
-    var head: Int?
+    var choice: AttentionChoice
+    /// Whether the layer and head were named, and so go into the file names.
+    var named: Bool
 
     /// The selections `--layer` and `--head` name (1-based on the command line, or `all`).
     static func parse(layer: String?, head: String?, model: any Seq2SeqModel) throws -> [AttentionSelection] {
-        guard let transformer = model as? Transformer else {
-            if layer != nil || head != nil { throw CommandError.usage("--layer and --head are for Transformer models; an RNN has one attention") }
-            return [AttentionSelection()]
+        let (layers, heads) = (model.attentionLayers, model.attentionHeads)
+        if layers == 1 && heads == 1 {
+            if layer != nil || head != nil {
+                throw CommandError.usage("--layer and --head are for Transformer models (several attention layers or heads); this model has one attention")
+            }
+            return [AttentionSelection(choice: AttentionChoice(layer: 0), named: false)]
         }
-        let c = transformer.configuration
         func pick(_ text: String?, _ name: String, count: Int) throws -> [Int]? {
             guard let text else { return nil }
             if text == "all" { return Array(0..<count) }
             guard let n = Int(text), (1...count).contains(n) else { throw CommandError.usage("--\(name) must be 1 … \(count) or all, not '\(text)'") }
             return [n - 1]
         }
-        let layers = try pick(layer, "layer", count: c.layers) ?? [c.layers - 1]
-        let heads: [Int?] = try pick(head, "head", count: c.heads) ?? [nil]
-        return layers.flatMap { l in heads.map { AttentionSelection(layer: l, head: $0) } }
+        let chosenLayers = try pick(layer, "layer", count: layers) ?? [layers - 1]
+        let chosenHeads: [Int?] = try pick(head, "head", count: heads) ?? [nil]
+        return chosenLayers.flatMap { l in chosenHeads.map { AttentionSelection(choice: AttentionChoice(layer: l, head: $0), named: true) } }
     }
 
     /// The file-name suffix: empty for the default, else `layerL` or `layerL.headH` (1-based).
     func suffix(among all: [AttentionSelection]) -> String {
-        guard let layer, all.count > 1 || head != nil else { return "" }
-        return "layer\(layer + 1)" + (head.map { ".head\($0 + 1)" } ?? "")
-    }
-
-    /// Per selection, per pair `[T + 1][S + 1]`.
-    static func matrices(_ selections: [AttentionSelection], of model: any Seq2SeqModel, _ batch: Batch) -> [[[[Float]]]] {
-        guard let transformer = model as? Transformer else { return [model.forcedAttention(batch)] }
-        let weights = transformer.crossAttention(batch)
-        return selections.map { Transformer.attentionRows(weights[$0.layer!], batch: batch, head: $0.head) }
+        guard named, all.count > 1 || choice.head != nil else { return "" }
+        return "layer\(choice.layer + 1)" + (choice.head.map { ".head\($0 + 1)" } ?? "")
     }
 }

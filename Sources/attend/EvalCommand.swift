@@ -6,38 +6,56 @@ import Seq2Seq
 enum EvalCommand: Subcommand {
     static let name = "eval"
     static let summary = "score translations (BLEU, chrF, exact match) and alignments (AER)"
-    static let usage = """
+    static var usage: String {
+        """
         usage: attend eval --hyp FILE --ref FILE [--json]
                attend eval --alignments FILE --gold FILE [--possible FILE] [--json]
                attend eval --model CHECKPOINT (--data DIR | --src FILE --ref FILE) [--json]
 
-          --hyp FILE         translations, one per line ('-' reads standard input)
-          --ref FILE         references, one per line, same count
-          --alignments FILE  predicted word alignments, Pharaoh 'i-j' (source-target, 0-based)
-          --gold FILE        gold sure alignments, Pharaoh, one line per sentence pair
-          --possible FILE    gold possible alignments (added to the sure ones); default: none
-          --model CHECKPOINT translate a test set greedily and score it, with teacher-forced perplexity
-                             and, when gold alignments exist, the AER of the attention on the reference pairs
-          --data DIR         with --model: the corpus folder (test.src, test.tgt, test.align if any)
-          --src FILE         with --model: the source sentences, scored against --ref
-          --json             print one JSON object instead of one line per metric
+        \(OptionHelp.lines(Settings.options, defaults: Settings()))
 
+        With --model: translate a test set greedily and score it, with teacher-forced perplexity and, when
+        gold alignments exist, the AER of the attention on the reference pairs.
         BLEU and chrF2 are sacrebleu's defaults (13a tokenisation, exp smoothing; chrF n=6, beta=2).
         """
+    }
+
+    struct Settings {
+        var hypotheses: String?
+        var references: String?
+        var alignments: String?
+        var gold: String?
+        var possible: String?
+        var checkpoint = CheckpointSetting()
+        var data: String?
+        var sources: String?
+        var json = false
+        var engine = EngineSettings()
+
+        static let options: [Option<Settings>] = [
+            .text("hyp", \.hypotheses, valueName: "FILE", help: "translations, one per line ('-' reads standard input)"),
+            .text("ref", \.references, valueName: "FILE", help: "references, one per line, same count"),
+            .text("alignments", \.alignments, valueName: "FILE", help: "predicted word alignments, Pharaoh 'i-j' (source-target, 0-based)"),
+            .text("gold", \.gold, valueName: "FILE", help: "gold sure alignments, Pharaoh, one line per sentence pair"),
+            .text("possible", \.possible, valueName: "FILE", help: "gold possible alignments (added to the sure ones); default: none"),
+        ] + CheckpointSetting.options.map { $0.lifted(\.checkpoint) } + [
+            .text("data", \.data, valueName: "DIR", help: "with --model: the corpus folder (test.src, test.tgt, test.align if any)"),
+            .text("src", \.sources, valueName: "FILE", help: "with --model: the source sentences, scored against --ref"),
+            .flag("json", \.json, help: "print one JSON object instead of one line per metric"),
+        ] + EngineSettings.options.map { $0.lifted(\.engine) }
+    }
 
     static func run(_ arguments: inout Arguments) throws {
-        let json = arguments.flag("json")
-        let hypothesisPath = try arguments.string("hyp")
-        let referencePath = try arguments.string("ref")
-        let alignmentPath = try arguments.string("alignments")
-        let goldPath = try arguments.string("gold")
-        let possiblePath = try arguments.string("possible")
-        let modelPath = try arguments.string("model")
-        let dataPath = try arguments.string("data")
-        let sourcePath = try arguments.string("src")
+        var settings = Settings()
+        try arguments.read(Settings.options, into: &settings)
         try arguments.finish()
+        let json = settings.json
+        let (hypothesisPath, referencePath, alignmentPath) = (settings.hypotheses, settings.references, settings.alignments)
+        let (goldPath, possiblePath, modelPath) = (settings.gold, settings.possible, settings.checkpoint.path)
+        let (dataPath, sourcePath) = (settings.data, settings.sources)
 
         if let modelPath {
+            try settings.engine.apply()
             let report = try evaluateModel(modelPath, data: dataPath, source: sourcePath, reference: referencePath,
                                            gold: goldPath, possible: possiblePath, extra: hypothesisPath ?? alignmentPath)
             print(json ? try report.json() : report.lines().joined(separator: "\n"))
@@ -99,17 +117,21 @@ enum EvalCommand: Subcommand {
             (sourcePath, referencePath) = (source, reference)
         }
         let trained = try loadModel(modelPath)
-        let sources = try readLines(sourcePath), references = try readLines(referencePath)
+        let sources = try readLines(sourcePath).map(ParallelCorpus.tokenize), references = try readLines(referencePath)
         try checkCounts(sourcePath, sources.count, referencePath, references.count)
-        let evaluation: ModelEvaluation
+        let referenceTokens = references.map(ParallelCorpus.tokenize)
+        let evaluator = Evaluator(model: trained.model, targetVocabulary: trained.targetVocabulary)
+        let evaluation: Evaluation
         do {
-            evaluation = try ModelEvaluation(trained, sources: sources.map(ParallelCorpus.tokenize),
-                                             references: references.map(ParallelCorpus.tokenize))
+            evaluation = try evaluator.evaluate(sources: sources.map(trained.sourceVocabulary.encode),
+                                                references: referenceTokens.map(trained.targetVocabulary.encode),
+                                                alignmentTokens: goldPath == nil ? nil : (sources, referenceTokens))
         } catch { throw CommandError.failure("\(error)") }
+        let hypotheses = evaluator.text(evaluation)
         var report = EvalReport()
-        report.bleu = try BLEU.corpusScore(hypotheses: evaluation.hypotheses, references: references)
-        report.chrF = try CHRF.corpusScore(hypotheses: evaluation.hypotheses, references: references)
-        report.exactMatch = try ExactMatch.corpusScore(hypotheses: evaluation.hypotheses, references: references)
+        report.bleu = try BLEU.corpusScore(hypotheses: hypotheses, references: references)
+        report.chrF = try CHRF.corpusScore(hypotheses: hypotheses, references: references)
+        report.exactMatch = try ExactMatch.corpusScore(hypotheses: hypotheses, references: references)
         report.perplexity = (evaluation.perplexity, evaluation.lossPerToken, evaluation.tokens)
         if let goldPath, let predicted = evaluation.alignments {
             let sure = try readAlignments(goldPath)

@@ -6,91 +6,99 @@ import Seq2Seq
 enum TrainCommand: Subcommand {
     static let name = "train"
     static let summary = "train an RNN or Transformer encoder-decoder (default: biGRU + Bahdanau on Data/reverse)"
-    static let usage = """
-    usage: attend train [--data DIR] [options]
-           attend train --resume RUN_FOLDER [--epochs N] [--max-steps N] [--time-limit S]
+    static var usage: String {
+        var text = """
+        usage: attend train [--data DIR] [options]
+               attend train --resume RUN_FOLDER [--epochs N] [--max-steps N] [--time-limit S]
 
-    data (default: --data \(TrainSettings.defaultCorpus)):
-      --data DIR                folder with train.src, train.tgt, dev.src, dev.tgt
-      --src-ext EXT --tgt-ext EXT   other suffixes, e.g. --src-ext en --tgt-ext fr
-      --train-src F --train-tgt F --dev-src F --dev-tgt F   explicit files
-      --train-tsv F --dev-tsv F    src<TAB>tgt files
-      --min-freq N (1)          --max-vocab N      vocabulary from the training data
-    model (RNN):
-      --arch rnn|gru|lstm|transformer (gru)
-      --attention none|bahdanau|luong-dot|luong-general|luong-concat|local-m|local-p (bahdanau)
-      --window D (10)           local-m, local-p: attend to source positions within D of p_t
-      --layers N (1)  --embed-dim N (64)  --hidden-dim N (128)  --encoder-hidden-dim N (hidden/2 per direction)
-      --dropout P (0)  --unidirectional  --no-input-feeding (Luong)
-    model (--arch transformer; its defaults: --lr 0.0005 --warmup 1000 --label-smoothing 0.1 --adam-beta2 0.98):
-      --layers N (2)  --heads N (4)  --model-dim N (64)  --ff-dim N (4 × model-dim)  --dropout P (0.1)
-      --layer-norm pre|post (post)  --activation relu|gelu (relu)  --positions sinusoidal|learned (sinusoidal)
-      --max-positions N (512)  --tie-embeddings
-    training:
-      --epochs N (20)  --max-steps N  --time-limit SECONDS  --batch-size N (64)
-      --lr RATE (0.001, Adam)  --adam-beta2 B (0.999)  --warmup N (Noam: linear rise to --lr over N steps, then 1/√step; 0 = off)
-      --clip NORM (5; 0 = off)  --label-smoothing E (0)
-      --valid-every N  --patience N  --best-metric loss|bleu|exact (exact)  --seed N (1)
-      --out FOLDER (runs/CORPUS-ARCH-ATTENTION)  --resume FOLDER
-    """
+        data:
+        \(OptionHelp.lines(DataOptions.options, defaults: DataOptions()))
+        model:
+        \(OptionHelp.lines(ArchitectureChoice.options, defaults: ArchitectureChoice()))
+
+        """
+        for architecture in Architecture.all {
+            let defaults = architecture.trainingDefaults.map { "--\($0.name) \($0.value)" }.joined(separator: " ")
+            text += "\(architecture.title) (--arch \(architecture.variants.map(\.name).joined(separator: "|"))"
+                + (defaults.isEmpty ? "" : "; its defaults: \(defaults)") + "):\n"
+                + OptionHelp.lines(architecture.options) + "\n"
+        }
+        return text + """
+        training:
+        \(OptionHelp.lines(TrainingOptions.options, defaults: TrainingOptions()))
+        run:
+        \(OptionHelp.lines(RunFolder.options, defaults: RunFolder()))
+        """
+    }
+
+    /// Where the run goes, or which run to continue.
+    struct RunFolder {
+        var out: String?
+        var resume: String?
+
+        static let options: [Option<RunFolder>] = [
+            .text("out", \.out, valueName: "FOLDER", unset: "runs/CORPUS-ARCH-ATTENTION", help: "the run folder; an existing run is never overwritten"),
+            .text("resume", \.resume, valueName: "FOLDER", help: "continue that run where it stopped; only --epochs, --max-steps, --time-limit may change"),
+        ]
+    }
 
     static func run(_ arguments: inout Arguments) throws {
-        let resumeFolder = try arguments.string("resume")
-        var settings = TrainSettings()
+        var run = RunFolder()
+        try arguments.read(RunFolder.options, into: &run)
+        var engine = EngineSettings()
+        try arguments.read(EngineSettings.options, into: &engine)
+        var settings: TrainSettings
         var resume: Checkpoint?
         let folder: URL
-        if let resumeFolder {
+        if let resumeFolder = run.resume {
+            if run.out != nil { throw CommandError.usage("--resume continues the run in its own folder: leave out --out") }
             folder = URL(fileURLWithPath: resumeFolder)
             settings = try loadSettings(folder)
             // Only how long to train may change on resume.
-            settings.epochs = try arguments.int("epochs") ?? settings.epochs
-            settings.maximumSteps = try arguments.int("max-steps") ?? settings.maximumSteps
-            settings.timeLimit = try arguments.double("time-limit") ?? settings.timeLimit
+            try arguments.read(TrainingOptions.durationOptions, into: &settings.training)
             try arguments.finish()
             let last = folder.appendingPathComponent(Checkpoint.lastFileName)
             do { resume = try Checkpoint.load(from: last) } catch { throw CommandError.failure("\(error)") }
         } else {
-            let out = try arguments.string("out")
-            try settings.read(&arguments)
+            settings = try TrainSettings(&arguments)
             try arguments.finish()
-            folder = try runFolder(explicit: out, settings: settings)
+            folder = try runFolder(explicit: run.out, settings: settings)
         }
+        try engine.apply()
 
-        let (train, dev) = try settings.loadCorpora()
+        let (train, dev) = try settings.data.loadCorpora()
         let sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary
         if let resume, let s = Vocabulary(tokens: resume.sourceVocabulary), let t = Vocabulary(tokens: resume.targetVocabulary) {
             (sourceVocabulary, targetVocabulary) = (s, t)
         } else {
-            sourceVocabulary = Vocabulary(sentences: train.sources, minimumCount: settings.minFrequency, maximumSize: settings.maximumVocabulary)
-            targetVocabulary = Vocabulary(sentences: train.targets, minimumCount: settings.minFrequency, maximumSize: settings.maximumVocabulary)
+            sourceVocabulary = Vocabulary(sentences: train.sources, minimumCount: settings.data.minFrequency, maximumSize: settings.data.maximumVocabulary)
+            targetVocabulary = Vocabulary(sentences: train.targets, minimumCount: settings.data.minFrequency, maximumSize: settings.data.maximumVocabulary)
         }
         settings.setVocabularySizes(source: sourceVocabulary.count, target: targetVocabulary.count)
         func encode(_ corpus: ParallelCorpus) -> [(source: [Int], target: [Int])] {
             zip(corpus.sources, corpus.targets).map { (sourceVocabulary.encode($0), targetVocabulary.encode($1)) }
         }
-        var generator = SeededGenerator(seed: settings.seed)
-        let model = settings.storedConfiguration.makeModel(generator: &generator)
+        var generator = SeededGenerator(seed: settings.training.seed)
+        let model = settings.model.makeModel(generator: &generator)
         try saveSettings(settings, folder)
         let trainer: Trainer
         do {
             trainer = try Trainer(model: model, sourceVocabulary: sourceVocabulary, targetVocabulary: targetVocabulary,
-                                  train: encode(train), dev: encode(dev), options: settings.trainingOptions,
+                                  train: encode(train), dev: encode(dev), options: settings.training,
                                   runFolder: folder, resume: resume)
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
 
-        let name = settings.modelName
-        let window = settings.transformer == nil && settings.model.attention.isLocal ? " (window \(settings.model.window))" : ""
-        standardError("attend: \(name.arch)\(name.attention.map { " + \($0)" } ?? "")\(window), \(model.parameterCount) parameters; "
+        standardError("attend: \(settings.model.summary), \(model.parameterCount) parameters; "
             + "\(train.count) training pairs, \(dev.count) dev pairs; vocabularies \(sourceVocabulary.count) / \(targetVocabulary.count)")
         if let resume { standardError("attend: resuming \(folder.path) at step \(resume.trainingState.step), epoch \(resume.trainingState.epoch + 1)") }
         do {
-            try trainer.run(report: ProgressPrinter(epochs: settings.epochs).report)
+            try trainer.run(report: ProgressPrinter(epochs: settings.training.epochs).report)
         } catch { throw CommandError.failure("\(error)") }
         let best = folder.appendingPathComponent(Checkpoint.bestFileName).path
         standardError("""
         attend: best checkpoint: \(best)
           translate: echo "\(dev.sources.first?.joined(separator: " ") ?? "a sentence")" | attend translate --model \(best)
-          align:     attend align --model \(best) --src \(settings.devSource) --tgt \(settings.devTarget) --out \(folder.path)/alignments
+          align:     attend align --model \(best) --src \(settings.data.devSource) --tgt \(settings.data.devTarget) --out \(folder.path)/alignments
         """)
     }
 
@@ -103,9 +111,8 @@ enum TrainCommand: Subcommand {
             }
             return URL(fileURLWithPath: explicit)
         }
-        let corpus = (((settings.trainSource as NSString).deletingLastPathComponent) as NSString).lastPathComponent
-        let name = settings.modelName
-        let base = "runs/\(corpus.isEmpty ? "run" : corpus)-\(name.arch)\(name.attention.map { "-\($0)" } ?? "")"
+        let corpus = (((settings.data.trainSource as NSString).deletingLastPathComponent) as NSString).lastPathComponent
+        let base = "runs/\(corpus.isEmpty ? "run" : corpus)-\(settings.model.shortName)"
         var candidate = base, number = 1
         while manager.fileExists(atPath: candidate) {
             number += 1

@@ -11,17 +11,20 @@ import Seq2Seq
 /// zeroing the gradients. The data is a pool of 8 fixed random batches, cycled, every row
 /// exactly `S` source and `T` target positions long, so a step counts `B · T` target tokens.
 struct TrainingBench {
-    enum ModelKind: String {
-        case gruBahdanau = "gru-bahdanau"
-        case transformer
-    }
+    /// The models `--model` names: every registered architecture's benchmarks.
+    static var models: [Architecture.Benchmark] { Architecture.all.flatMap(\.benchmarks) }
+    private static var modelNames: String { models.map(\.name).joined(separator: "|") }
 
-    static let usage = """
-               attend bench train --model gru-bahdanau|transformer [--threads T] [--steps N] [--warmup N]
+    static var usage: String {
+        """
+               attend bench train --model \(modelNames) [--threads T] [--steps N] [--warmup N]
                                   [--batch B] [--src-len S] [--tgt-len T] [--vocab V] [--width W]
         """
+    }
 
-    static let trainUsage = """
+    static var trainUsage: String {
+        let descriptions = models.map { "  \($0.name): " + $0.summary.replacingOccurrences(of: "\n", with: "\n    ") }
+        return """
         train: time training steps of the model torch_bench.py (../shared/reference) trains, on the
         same synthetic workload: a pool of 8 random batches (ids 4 … V−1, rows exactly S and T
         long), cycled; a step is forward + mean cross-entropy + backward + Adam (lr 0.001) + zeroing
@@ -29,24 +32,20 @@ struct TrainingBench {
         over the timed steps, target tokens per second (B·T / median), the forward (with the loss),
         backward and optimizer (with the zeroing) medians, the loss of the first and last step, and
         the peak resident memory. Scripts/bench-vs-torch.sh runs both programs and prints the ratio.
-          --model             gru-bahdanau: embeddings W, a bidirectional GRU encoder (W per direction),
-                              a tanh bridge, a GRU decoder (hidden W) reading [E y_{t−1}; c_t] with
-                              Bahdanau attention on s_{t−1}, a linear output layer
-                              transformer: 3 + 3 post-norm layers, D = W, 4 heads, feed-forward 4·W,
-                              ReLU, sinusoidal positions, untied output layer
-          --threads T         Parallel.threadCount (default 2)
-          --steps N           timed steps (default 30), after --warmup N untimed ones (default 5)
-          --batch B (64)  --src-len S (20)  --tgt-len T (20)  --vocab V (1000, both sides)  --width W (256)
+        \(OptionHelp.lines(options, defaults: TrainingBench()))
+        models (at width W):
+        \(descriptions.joined(separator: "\n"))
         As in every Attend batch, a source row ends with </s> and a target is read as <s> y₁ … and
         scored as … </s>: the shapes are torch_bench's, only those ids differ. Unlike torch_bench's
         nn.Transformer, Attend's post-norm Transformer has no final LayerNorm on its stacks.
         """
+    }
 
     static let seed: UInt64 = 1234
     static let poolSize = 8
     static let learningRate: Float = 1e-3
 
-    var model: ModelKind
+    var model = ""
     var threads = 2
     var steps = 30
     var warmup = 5
@@ -55,23 +54,32 @@ struct TrainingBench {
     var targetLength = 20
     var vocabularySize = 1000
     var width = 256
+    var engine = EngineSettings()
+
+    static var options: [Option<TrainingBench>] {
+        [
+            .text("model", \.model, valueName: modelNames, help: "which model (below)"),
+            .integer("threads", \.threads, valueName: "T", help: "Parallel.threadCount"),
+            .integer("steps", \.steps, help: "timed steps"),
+            .integer("warmup", \.warmup, help: "untimed steps before them"),
+            .integer("batch", \.batchSize, valueName: "B", help: "sentence pairs per step"),
+            .integer("src-len", \.sourceLength, valueName: "S", help: "source positions per row, </s> included"),
+            .integer("tgt-len", \.targetLength, valueName: "T", help: "target positions per row"),
+            .integer("vocab", \.vocabularySize, valueName: "V", help: "vocabulary size, both sides"),
+            .integer("width", \.width, valueName: "W", help: "the model width"),
+        ] + EngineSettings.options.map { $0.lifted(\.engine) }
+    }
+
+    private init() {}
 
     /// Reads and checks the options after `attend bench train`.
     init(_ arguments: inout Arguments) throws {
-        guard let name = try arguments.string("model") else { throw CommandError.usage("bench train needs --model gru-bahdanau or transformer") }
-        guard let kind = ModelKind(rawValue: name) else {
-            throw CommandError.usage("unknown --model '\(name)' (expected gru-bahdanau or transformer)")
-        }
-        model = kind
-        threads = try arguments.int("threads") ?? threads
-        steps = try arguments.int("steps") ?? steps
-        warmup = try arguments.int("warmup") ?? warmup
-        batchSize = try arguments.int("batch") ?? batchSize
-        sourceLength = try arguments.int("src-len") ?? sourceLength
-        targetLength = try arguments.int("tgt-len") ?? targetLength
-        vocabularySize = try arguments.int("vocab") ?? vocabularySize
-        width = try arguments.int("width") ?? width
+        try arguments.read(Self.options, into: &self)
         try arguments.finish()
+        guard !model.isEmpty else { throw CommandError.usage("bench train needs --model \(Self.models.map(\.name).joined(separator: " or "))") }
+        guard configuration != nil else {
+            throw CommandError.usage("unknown --model '\(model)' (expected \(Self.models.map(\.name).joined(separator: " or ")))")
+        }
         guard threads >= 1 else { throw CommandError.usage("--threads must be at least 1") }
         guard steps >= 1, warmup >= 0 else { throw CommandError.usage("--steps must be at least 1 and --warmup at least 0") }
         guard batchSize >= 1, sourceLength >= 1, targetLength >= 1, width >= 1 else {
@@ -80,41 +88,12 @@ struct TrainingBench {
         guard vocabularySize > SpecialToken.all.count else {
             throw CommandError.usage("--vocab must be more than \(SpecialToken.all.count) (the special tokens)")
         }
-        if kind == .transformer, width % 4 != 0 { throw CommandError.usage("--width must be a multiple of 4 (the heads) for the transformer") }
-        if let problem = configuration.problem() { throw CommandError.usage(problem) }
+        if let problem = configuration?.problem { throw CommandError.usage("--width \(width) does not fit \(model): \(problem)") }
     }
 
-    /// The configuration matching torch_bench.py's model of the same name.
-    var configuration: StoredConfiguration {
-        switch model {
-        case .gruBahdanau:
-            var c = RNNConfiguration()
-            c.cell = .gru
-            c.attention = .bahdanau
-            c.layers = 1
-            c.embeddingWidth = width
-            c.hiddenWidth = width
-            c.encoderWidth = width
-            c.bidirectional = true
-            c.dropout = 0
-            c.sourceVocabularySize = vocabularySize
-            c.targetVocabularySize = vocabularySize
-            return .rnn(c)
-        case .transformer:
-            var c = TransformerConfiguration()
-            c.modelWidth = width
-            c.heads = 4
-            c.layers = 3
-            c.feedForwardWidth = 4 * width
-            c.layerNorm = .post
-            c.activation = .relu
-            c.positions = .sinusoidal
-            c.tieEmbeddings = false
-            c.dropout = 0
-            c.sourceVocabularySize = vocabularySize
-            c.targetVocabularySize = vocabularySize
-            return .transformer(c)
-        }
+    /// The configuration matching torch_bench.py's model of the same name, if there is one.
+    var configuration: ModelConfiguration? {
+        Self.models.first { $0.name == model }?.configuration(width, vocabularySize)
     }
 
     /// `poolSize` batches of random ids in `4 ..< V`, `[B, S]` sources and `[B, T]` targets.
@@ -133,14 +112,16 @@ struct TrainingBench {
     }
 
     /// Builds the model and runs `warmup + steps` training steps.
-    func run() -> TrainingBenchResult {
+    func run() throws -> TrainingBenchResult {
+        guard let configuration else { throw CommandError.usage("unknown --model '\(self.model)'") }
+        try engine.apply()
         Parallel.threadCount = threads
         var generator = SeededGenerator(seed: Self.seed)
         let model = configuration.makeModel(generator: &generator)
         let optimizer = Adam(parameters: model.parameters, learningRate: Self.learningRate)
         let pool = batchPool()
         var context = ForwardContext(isTraining: true, generator: SeededGenerator(seed: Self.seed &+ 2))
-        var result = TrainingBenchResult(model: self.model.rawValue, threads: Parallel.threadCount, parameters: model.parameterCount,
+        var result = TrainingBenchResult(model: self.model, threads: Parallel.threadCount, parameters: model.parameterCount,
                                          tokensPerStep: batchSize * targetLength)
         for index in 0..<(warmup + steps) {
             let batch = pool[index % pool.count]

@@ -5,47 +5,58 @@ import Seq2Seq
 enum TranslateCommand: Subcommand {
     static let name = "translate"
     static let summary = "translate sentences from stdin (or --input) to stdout"
-    static let usage = """
-    usage: attend translate --model CHECKPOINT [--input FILE] [--beam K] [--alpha A] [--n-best N]
-                            [--max-len-ratio R] [--batch-size N]
+    static var usage: String {
+        """
+        usage: attend translate --model CHECKPOINT [--input FILE] [--beam K] [--alpha A] [--n-best N]
+                                [--max-len-ratio R] [--batch-size N]
 
-      --model FILE        a checkpoint written by attend train (best.safetensors)
-      --input FILE        read source sentences from FILE instead of stdin
-      --beam K (1)        beam width; 1 is greedy decoding
-      --alpha A (0.6)     GNMT length penalty ((5 + |Y|) / 6)^A for beam search
-      --n-best N (1)      print the N best translations of each sentence, tab-separated with their scores
-      --max-len-ratio R (2)  stop at R × source length + 10 tokens
-    """
+        \(OptionHelp.lines(Settings.options, defaults: Settings()))
+        """
+    }
+
+    struct Settings {
+        var checkpoint = CheckpointSetting()
+        var input: String?
+        var beam = 1
+        var alpha = 0.6
+        var bestCount = 1
+        var lengthRatio = 2.0
+        var batchSize = 64
+        var engine = EngineSettings()
+
+        static let options: [Option<Settings>] = CheckpointSetting.options.map { $0.lifted(\.checkpoint) } + [
+            .text("input", \.input, valueName: "FILE", help: "read source sentences from FILE instead of stdin"),
+            .integer("beam", \.beam, valueName: "K", help: "beam width; 1 is greedy decoding"),
+            .number("alpha", \.alpha, valueName: "A", help: "GNMT length penalty ((5 + |Y|) / 6)^A for beam search"),
+            .integer("n-best", \.bestCount, help: "print the N best translations of each sentence, tab-separated with their scores"),
+            .number("max-len-ratio", \.lengthRatio, valueName: "R", help: "stop at R × source length + 10 tokens"),
+            .integer("batch-size", \.batchSize, help: "sentences decoded together"),
+        ] + EngineSettings.options.map { $0.lifted(\.engine) }
+    }
 
     static func run(_ arguments: inout Arguments) throws {
-        guard let modelPath = try arguments.string("model") else { throw CommandError.usage("--model is required") }
-        let input = try arguments.string("input")
-        let beam = try arguments.int("beam") ?? 1
-        let alpha = try arguments.double("alpha") ?? 0.6
-        let nBest = try arguments.int("n-best") ?? 1
-        let ratio = try arguments.double("max-len-ratio") ?? 2
-        let batchSize = try arguments.int("batch-size") ?? 64
+        var settings = Settings()
+        try arguments.read(Settings.options, into: &settings)
         try arguments.finish()
+        let modelPath = try settings.checkpoint.required()
+        let (beam, nBest, ratio, batchSize) = (settings.beam, settings.bestCount, settings.lengthRatio, settings.batchSize)
         guard beam >= 1, nBest >= 1, nBest <= beam, ratio > 0, batchSize >= 1 else {
             throw CommandError.usage("--beam and --batch-size must be ≥ 1, --n-best between 1 and --beam, --max-len-ratio positive")
         }
+        try settings.engine.apply()
         let trained = try loadModel(modelPath)
-        let lines = try readLines(input)
-        let limit = { (length: Int) in Int(ratio * Double(length)) + 10 }
+        let lines = try readLines(settings.input)
+        let limit = { translationLengthLimit(sourceLength: $0, ratio: ratio) }
         let sources = lines.map { trained.sourceVocabulary.encode(ParallelCorpus.tokenize($0)) }
         var output = ""
-        if beam == 1 && nBest == 1 {
-            for start in stride(from: 0, to: sources.count, by: batchSize) {
-                let chunk = Array(sources[start..<min(start + batchSize, sources.count)])
+        let search = BeamSearch(beamSize: beam, lengthPenalty: settings.alpha, bestCount: nBest)
+        for start in stride(from: 0, to: sources.count, by: batchSize) {
+            let chunk = Array(sources[start..<min(start + batchSize, sources.count)])
+            if beam == 1 && nBest == 1 {
                 for hypothesis in GreedySearch.decode(trained.model, sources: chunk, maximumLength: limit) {
                     output += trained.targetVocabulary.decode(hypothesis.tokens).joined(separator: " ") + "\n"
                 }
-                flush(&output)
-            }
-        } else {
-            let search = BeamSearch(beamSize: beam, lengthPenalty: alpha, bestCount: nBest)
-            for start in stride(from: 0, to: sources.count, by: batchSize) {
-                let chunk = Array(sources[start..<min(start + batchSize, sources.count)])
+            } else {
                 for hypotheses in search.decode(trained.model, sources: chunk, maximumLength: limit) {
                     let texts = hypotheses.map { trained.targetVocabulary.decode($0.tokens).joined(separator: " ") }
                     if nBest == 1 {
@@ -54,8 +65,8 @@ enum TranslateCommand: Subcommand {
                         output += zip(texts, hypotheses).map { "\($0)\t" + String(format: "%.4f", search.normalized($1)) }.joined(separator: "\t") + "\n"
                     }
                 }
-                flush(&output)
             }
+            flush(&output)
         }
     }
 

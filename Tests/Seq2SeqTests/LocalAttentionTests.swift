@@ -11,15 +11,16 @@ final class LocalAttentionTests: XCTestCase {
     let length = 9, width = 4
 
     /// An attention over random encoder outputs `[3, 9, 4]`.
-    private func attention(_ kind: AttentionKind, window: Int, seed: UInt64 = 11) -> (Attention, AttentionMemory, Tensor) {
+    private func attention(_ kind: AttentionKind, window: Int, seed: UInt64 = 11) -> (LocalAttention, AttentionMemory, Tensor) {
         var generator = SeededGenerator(seed: seed)
-        let attention = Attention(kind: kind, queryWidth: width, memoryWidth: width, window: window, generator: &generator)
+        let mechanism = kind.makeMechanism(AttentionShape(queryWidth: width, memoryWidth: width, window: window), generator: &generator)
+        let attention = mechanism as! LocalAttention
         let outputs = Tensor.normal([lengths.count, length, width], generator: &generator)
         let mask = Tensor(shape: [lengths.count, length], scalars: lengths.flatMap { n in (0..<length).map { $0 < n ? 1 : 0 } })
         return (attention, attention.prepare(outputs: outputs, mask: mask), outputs)
     }
 
-    private func parameter(_ attention: Attention, _ name: String) -> Tensor {
+    private func parameter(_ attention: LocalAttention, _ name: String) -> Tensor {
         attention.namedParameters.first { $0.name == name }!.tensor
     }
 
@@ -30,7 +31,7 @@ final class LocalAttentionTests: XCTestCase {
     }
 
     /// `p_t` computed here from the parameters, in Float64, independently of the model's ops.
-    private func expectedPosition(_ kind: AttentionKind, _ attention: Attention, query: Tensor, row b: Int, step: Int) -> Double {
+    private func expectedPosition(_ kind: AttentionKind, _ attention: LocalAttention, query: Tensor, row b: Int, step: Int) -> Double {
         let last = Double(lengths[b] - 1)
         if kind == .localMonotonic { return min(Double(step), last) }
         let wp = parameter(attention, "position_layer.weight"), vp = parameter(attention, "position_energy")
@@ -45,7 +46,7 @@ final class LocalAttentionTests: XCTestCase {
 
     /// Luong's weights for row `b`: `softmax_window(h_tᵀ W_a h̄_s) · exp(−(s − p_t)² / 2σ²)`,
     /// `σ = D/2`, renormalised over the window, all computed here in Float64.
-    private func expectedWeights(_ kind: AttentionKind, _ attention: Attention, outputs: Tensor, query: Tensor,
+    private func expectedWeights(_ kind: AttentionKind, _ attention: LocalAttention, outputs: Tensor, query: Tensor,
                                  row b: Int, step: Int) -> [Double] {
         let wa = parameter(attention, "key_layer.weight")
         let p = expectedPosition(kind, attention, query: query, row: b, step: step)
@@ -174,8 +175,13 @@ final class LocalAttentionTests: XCTestCase {
         XCTAssertTrue(result.passes(tolerance: 1e-2), "\(result)")
     }
 
+    private func names(_ kind: AttentionKind) -> [String] {
+        var generator = SeededGenerator(seed: 11)
+        let shape = AttentionShape(queryWidth: width, memoryWidth: width, window: 2)
+        return kind.makeMechanism(shape, generator: &generator)?.namedParameters.map(\.name) ?? []
+    }
+
     func testNamesOfTheLocalParameters() {
-        let names = { (kind: AttentionKind) in self.attention(kind, window: 2).0.namedParameters.map(\.name) }
         XCTAssertEqual(names(.localMonotonic), ["key_layer.weight"])
         XCTAssertEqual(names(.localPredictive), ["key_layer.weight", "position_layer.weight", "position_energy"])
         XCTAssertEqual(names(.luongGeneral), ["key_layer.weight"])
@@ -271,12 +277,12 @@ final class LocalAttentionTests: XCTestCase {
         var configuration = RNNConfiguration()
         configuration.attention = .localPredictive
         configuration.window = 3
-        let json = try StoredConfiguration.rnn(configuration).json()
-        guard case .rnn(let decoded) = try StoredConfiguration(json: json) else { return XCTFail() }
+        let json = try ModelConfiguration(architecture: "rnn", configuration).json()
+        guard let decoded = try ModelConfiguration(json: json).configuration as? RNNConfiguration else { return XCTFail() }
         XCTAssertEqual(decoded, configuration)
         let old = json.replacingOccurrences(of: ",\"window\":3", with: "")
         XCTAssertFalse(old.contains("window"), old)
-        guard case .rnn(let defaulted) = try StoredConfiguration(json: old) else { return XCTFail() }
+        guard let defaulted = try ModelConfiguration(json: old).configuration as? RNNConfiguration else { return XCTFail() }
         XCTAssertEqual(defaulted.window, 10, "Luong's D, for checkpoints written before local attention")
         configuration.window = 0
         XCTAssertEqual(configuration.problem(), "--window must be at least 1")

@@ -13,9 +13,9 @@ import Foundation
 ///
 /// Sentences are numbered from 1 in the order they are appended. For `csv` and `svg` the path is
 /// a folder, created when missing, and each sentence's file is complete as soon as ``append(_:)``
-/// returns (files of an earlier run with the same names are replaced; others are left alone).
+/// returns (each written atomically; files of an earlier run with the same names are replaced; others are left alone).
 /// For `long` and `pharaoh` the path is one file, which appears only when ``finish()`` succeeds
-/// (until then the text goes to a hidden temporary file beside it), or `-` for standard output.
+/// (until then the text goes to a temporary file beside it: ``AtomicFile``), or `-` for standard output.
 /// Every failure is thrown as an ``AlignmentOutputError`` whose description is one clear line.
 public final class AlignmentOutput {
     /// The format written.
@@ -30,7 +30,7 @@ public final class AlignmentOutput {
 
     private enum Destination {
         case folder
-        case file(AtomicTextFile)
+        case file(AtomicFile)
         case standardOutput
         case finished
     }
@@ -64,7 +64,7 @@ public final class AlignmentOutput {
             destination = .standardOutput
         } else {
             self.path = AlignmentFormat.path(path, withSuffix: suffix)
-            destination = .file(try AtomicTextFile(path: self.path))
+            destination = .file(try Self.openFile(self.path))
         }
         if format == .long { try emit(CSVAlignmentWriter.longHeader + "\n") }
     }
@@ -94,7 +94,7 @@ public final class AlignmentOutput {
     public func finish() throws {
         switch destination {
         case .file(let file):
-            try file.commit()
+            try Self.reporting(path) { try file.commit() }
         case .standardOutput:
             guard fflush(stdout) == 0 else {
                 throw AlignmentOutputError.cannotWrite(path: "standard output", reason: FolderCreation.reason(forErrno: errno))
@@ -117,15 +117,33 @@ public final class AlignmentOutput {
     }
 
     private func writeSentenceFile(_ text: String) throws {
-        let file = try AtomicTextFile(path: path + "/" + format.fileName(sentence: sentenceCount, suffix: suffix))
-        try file.append(text)
-        try file.commit()
+        let file = path + "/" + format.fileName(sentence: sentenceCount, suffix: suffix)
+        try Self.reporting(file) { try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: file)) }
+    }
+
+    /// An `AtomicFile` at `path`, its missing parent folders created.
+    /// - Throws: ``AlignmentOutputError`` when `path` is a folder or cannot be written.
+    private static func openFile(_ path: String) throws -> AtomicFile {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw AlignmentOutputError.isAFolder(path: path)
+        }
+        let url = URL(fileURLWithPath: path)
+        try FolderCreation.createFolder(atPath: url.deletingLastPathComponent().path)
+        return try reporting(path) { try AtomicFile(url) }
+    }
+
+    /// Runs `body`, turning an `AtomicFileError` into ``AlignmentOutputError/cannotWrite(path:reason:)``.
+    private static func reporting<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as AtomicFileError {
+            throw AlignmentOutputError.cannotWrite(path: path, reason: error.reason)
+        }
     }
 
     private func emit(_ text: String) throws {
         switch destination {
         case .file(let file):
-            try file.append(text)
+            try Self.reporting(path) { try file.append(text) }
         case .standardOutput:
             // C stdio, the buffer `print` uses too, so that the two never interleave out of order.
             let bytes = Array(text.utf8)

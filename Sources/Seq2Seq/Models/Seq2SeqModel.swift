@@ -7,6 +7,18 @@ public protocol DecodingState {
     func selecting(rows indices: [Int]) -> Self
 }
 
+/// One of a model's attentions: a layer (0-based) and a head (0-based), or the mean over heads.
+public struct AttentionChoice: Equatable, Sendable {
+    public var layer: Int
+    /// `nil`: the mean over the layer's heads.
+    public var head: Int?
+
+    public init(layer: Int, head: Int? = nil) {
+        self.layer = layer
+        self.head = head
+    }
+}
+
 /// An encoder-decoder that training, greedy and beam search, evaluation and `align` can drive,
 /// whatever its architecture.
 ///
@@ -15,10 +27,12 @@ public protocol DecodingState {
 public protocol Seq2SeqModel: Module {
     associatedtype State: DecodingState
 
-    /// The configuration a checkpoint records, enough to rebuild the model.
-    var storedConfiguration: StoredConfiguration { get }
-    /// Whether decoding yields attention weights over the source (what `align` writes).
-    var hasAttention: Bool { get }
+    /// The architecture and configuration a checkpoint records, enough to rebuild the model.
+    var modelConfiguration: ModelConfiguration { get }
+    /// How many attention layers `forcedAttention` can show (0 without attention), and how
+    /// many heads each has.
+    var attentionLayers: Int { get }
+    var attentionHeads: Int { get }
 
     /// Encodes sources and prepares the decoder's first state.
     /// - Parameters:
@@ -37,12 +51,28 @@ public protocol Seq2SeqModel: Module {
     /// Decoder outputs `[B, T, H]` with the reference target fed in (teacher forcing).
     func teacherForcedOutputs(_ batch: Batch, context: inout ForwardContext) -> Tensor
 
-    /// The attention paid while reading the batch's targets: per pair `[T + 1][S + 1]` (a row
-    /// per target word and `</s>`, a column per source word and `</s>`); empty without attention.
-    func forcedAttention(_ batch: Batch) -> [[[Float]]]
+    /// The attention paid while reading the batch's targets, for each choice (valid layers and
+    /// heads): per pair `[T + 1][S + 1]` (a row per target word and `</s>`, a column per source
+    /// word and `</s>`). Asked together, the choices share one forward pass.
+    func forcedAttention(_ batch: Batch, choices: [AttentionChoice]) -> [[[[Float]]]]
 }
 
 extension Seq2SeqModel {
+    /// Whether decoding yields attention weights over the source (what `align` writes).
+    public var hasAttention: Bool { attentionLayers > 0 }
+
+    /// One layer's attention, one head's or the mean over heads: per pair `[T + 1][S + 1]`.
+    /// - Parameters: - layer: 0-based. - head: 0-based, or `nil` for the mean.
+    public func forcedAttention(_ batch: Batch, layer: Int, head: Int?) -> [[[Float]]] {
+        forcedAttention(batch, choices: [AttentionChoice(layer: layer, head: head)])[0]
+    }
+
+    /// The attention `step` returns (the last layer's, averaged over heads): per pair
+    /// `[T + 1][S + 1]`; empty rows without attention.
+    public func forcedAttention(_ batch: Batch) -> [[[Float]]] {
+        hasAttention ? forcedAttention(batch, layer: attentionLayers - 1, head: nil) : steppedAttention(batch)
+    }
+
     /// The teacher-forced cross-entropy of a batch (mean over its target tokens).
     public func loss(_ batch: Batch, labelSmoothing: Float = 0, context: inout ForwardContext) -> Tensor {
         logits(teacherForcedOutputs(batch, context: &context))
@@ -55,8 +85,9 @@ extension Seq2SeqModel {
             .crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, reduction: .sum).item
     }
 
-    /// Step-by-step forced decoding, the attention each step returns.
-    public func forcedAttention(_ batch: Batch) -> [[[Float]]] {
+    /// Step-by-step forced decoding, the attention each step returns: how a model with one
+    /// attention answers `forcedAttention`.
+    public func steppedAttention(_ batch: Batch) -> [[[Float]]] {
         withoutGradients {
             var context = ForwardContext.inference
             var state = encode(source: batch.source, lengths: batch.sourceLengths, context: &context)

@@ -134,7 +134,7 @@ public final class Trainer {
     private func validateAndSave(report: (TrainingEvent) -> Void) throws -> Bool {
         if lastValidatedStep == state.step { return false }
         lastValidatedStep = state.step
-        let result = Evaluator(model: model, targetVocabulary: targetVocabulary).validate(dev, batchSize: options.batchSize)
+        let result = Evaluator(model: model, targetVocabulary: targetVocabulary, batchSize: options.batchSize).validate(dev)
         let score = result.value(of: options.bestMetric)
         let improved = state.bestScore.map { options.bestMetric.higherIsBetter ? score > $0 : score < $0 } ?? true
         if improved {
@@ -156,7 +156,7 @@ public final class Trainer {
         state.optimizerCounters = saved.counters
         state.rngState = generator.state
         return Checkpoint(parameters: model.namedParameters, optimizerState: saved.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                          configuration: try model.storedConfiguration.json(),
+                          configuration: try model.modelConfiguration.json(),
                           sourceVocabulary: sourceVocabulary.tokens, targetVocabulary: targetVocabulary.tokens, trainingState: state)
     }
 }

@@ -1,4 +1,5 @@
-/// How long and how to train; the CLI fills it from flags.
+/// How long and how to train. `options` declares each as a command-line option; the CLI keeps
+/// them in `run.json` (`Codable`), so that `--resume` continues with the same schedule.
 public struct TrainingOptions: Sendable {
     public var epochs = 20
     public var maximumSteps: Int?
@@ -16,39 +17,100 @@ public struct TrainingOptions: Sendable {
     public var validateEvery: Int?
     /// Stop after this many validations without a new best score.
     public var patience: Int?
-    public var bestMetric: ValidationMetric = .bleu
+    /// What picks `best.safetensors`: dev exact match, the figure the shipped tasks are judged by.
+    public var bestMetric: ValidationMetric = .exact
     public var labelSmoothing: Float = 0
     public var seed: UInt64 = 1
     /// Report progress every N steps.
     public var reportEvery = 50
 
     public init() {}
+
+    /// A message for the first setting that cannot be used, or `nil`.
+    public func problem() -> String? {
+        if epochs < 1 { return "--epochs must be at least 1" }
+        if batchSize < 1 { return "--batch-size must be at least 1" }
+        if !(learningRate > 0) { return "--lr must be positive" }
+        if !(0..<1).contains(adamBeta2) { return "--adam-beta2 must be in [0, 1)" }
+        if let steps = maximumSteps, steps < 1 { return "--max-steps must be at least 1" }
+        if let every = validateEvery, every < 1 { return "--valid-every must be at least 1" }
+        if !(0..<1).contains(labelSmoothing) { return "--label-smoothing must be in [0, 1)" }
+        return nil
+    }
 }
 
-/// The dev-set figure that decides which checkpoint is best.
-public enum ValidationMetric: String, CaseIterable, Sendable {
-    case loss, bleu, exact
+extension TrainingOptions {
+    /// How long to train: the options `--resume` may change.
+    public static let durationOptions: [Option<TrainingOptions>] = [
+        .integer("epochs", \.epochs, help: "passes over the training data"),
+        .integer("max-steps", \.maximumSteps, help: "stop after N optimizer steps"),
+        .number("time-limit", \.timeLimit, valueName: "SECONDS", help: "stop after this much training time"),
+    ]
 
-    /// Whether a larger value is better.
-    var higherIsBetter: Bool { self != .loss }
+    /// Every training option, in the order the help lists them.
+    public static let options: [Option<TrainingOptions>] = durationOptions + [
+        .integer("batch-size", \.batchSize, help: "sentence pairs per step"),
+        .number("lr", \.learningRate, valueName: "RATE", help: "Adam's learning rate (the peak rate with --warmup)"),
+        .number("adam-beta2", \.adamBeta2, valueName: "B", help: "Adam's second-moment decay"),
+        .integer("warmup", \.warmupSteps, help: "Noam schedule: linear rise to --lr over N steps, then --lr · √(N / step); 0 = off")
+            .then { if let steps = $0.warmupSteps, steps <= 0 { $0.warmupSteps = nil } },
+        .number("clip", \.clipNorm, valueName: "NORM", unset: "0", help: "clip gradients to this global norm; 0 = off")
+            .then { if let norm = $0.clipNorm, norm <= 0 { $0.clipNorm = nil } },
+        .number("label-smoothing", \.labelSmoothing, valueName: "E", help: "label smoothing of the cross-entropy"),
+        .integer("valid-every", \.validateEvery, help: "validate every N steps as well as after each epoch"),
+        .integer("patience", \.patience, help: "stop after N validations without a new best score"),
+        .choice("best-metric", \.bestMetric, help: "the dev figure that picks best.safetensors"),
+        Option("seed", valueName: "N", help: "the initial weights, batch order and dropout", defaultText: { String($0.seed) }) { options, text in
+            guard let seed = UInt64(text) else {
+                throw OptionError.invalidValue(option: "seed", message: Int(text) == nil ? "expects an integer, got '\(text)'" : "must not be negative")
+            }
+            options.seed = seed
+        },
+    ]
 }
 
-/// One validation pass over the dev set.
-public struct ValidationResult: Sendable {
-    /// Mean teacher-forced cross-entropy per target token (with `</s>`).
-    public var loss: Double
-    public var perplexity: Double
-    /// Greedy-decoding corpus BLEU, 0–100.
-    public var bleu: Double
-    /// Greedy-decoding exact-match accuracy, 0–100.
-    public var exactMatch: Double
+extension TrainingOptions: Codable {
+    /// The names `run.json` has always used.
+    private enum CodingKeys: String, CodingKey {
+        case epochs, maximumSteps, timeLimit, batchSize, learningRate, adamBeta2, clipNorm, warmupSteps = "warmup"
+        case validateEvery, patience, bestMetric, labelSmoothing, seed
+    }
 
-    public func value(of metric: ValidationMetric) -> Double {
-        switch metric {
-        case .loss: loss
-        case .bleu: bleu
-        case .exact: exactMatch
-        }
+    /// Every field may be missing (`run.json` files older than it), and then has its default;
+    /// an optional that is missing is unset, as it was written.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? epochs
+        maximumSteps = try c.decodeIfPresent(Int.self, forKey: .maximumSteps)
+        timeLimit = try c.decodeIfPresent(Double.self, forKey: .timeLimit)
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
+        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? learningRate
+        adamBeta2 = try c.decodeIfPresent(Float.self, forKey: .adamBeta2) ?? adamBeta2
+        clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps)
+        validateEvery = try c.decodeIfPresent(Int.self, forKey: .validateEvery)
+        patience = try c.decodeIfPresent(Int.self, forKey: .patience)
+        bestMetric = try c.decodeIfPresent(ValidationMetric.self, forKey: .bestMetric) ?? bestMetric
+        labelSmoothing = try c.decodeIfPresent(Float.self, forKey: .labelSmoothing) ?? labelSmoothing
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encodeIfPresent(maximumSteps, forKey: .maximumSteps)
+        try c.encodeIfPresent(timeLimit, forKey: .timeLimit)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(adamBeta2, forKey: .adamBeta2)
+        try c.encodeIfPresent(clipNorm, forKey: .clipNorm)
+        try c.encodeIfPresent(warmupSteps, forKey: .warmupSteps)
+        try c.encodeIfPresent(validateEvery, forKey: .validateEvery)
+        try c.encodeIfPresent(patience, forKey: .patience)
+        try c.encode(bestMetric, forKey: .bestMetric)
+        try c.encode(labelSmoothing, forKey: .labelSmoothing)
+        try c.encode(seed, forKey: .seed)
     }
 }
 

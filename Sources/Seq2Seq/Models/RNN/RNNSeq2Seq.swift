@@ -4,9 +4,9 @@ import Autograd
 ///
 /// Encoder: embeddings → (bi)directional stacked RNN → outputs `h̄ [B, S, M]`.
 /// Bridge: `s₀ = tanh(W_b [h_fwd_last; h_bwd_first])` per layer.
-/// Decoder step `t`, by attention kind:
-/// - `none`: `s_t = RNN([E y_{t−1}; c], s_{t−1})` with `c` the encoder summary; output `s_t`.
-/// - `bahdanau`: `c_t = attend(s_{t−1})`, `s_t = RNN([E y_{t−1}; c_t], s_{t−1})`; output `s_t`.
+/// Decoder step `t`, by where the attention sits (`SourceReading`, from `AttentionKind.Placement`):
+/// - none: `s_t = RNN([E y_{t−1}; c], s_{t−1})` with `c` the encoder summary; output `s_t`.
+/// - Bahdanau: `c_t = attend(s_{t−1})`, `s_t = RNN([E y_{t−1}; c_t], s_{t−1})`; output `s_t`.
 /// - Luong: `s_t = RNN([E y_{t−1}; h̃_{t−1}], s_{t−1})` (input feeding), `c_t = attend(s_t)`,
 ///   output `h̃_t = tanh(W_c [c_t; s_t])`; the local kinds attend within a window around `p_t`.
 /// Logits are `W_o · output + b_o`.
@@ -17,9 +17,7 @@ public final class RNNSeq2Seq: Seq2SeqModel {
     let bridge: Linear
     let targetEmbedding: Embedding
     let decoder: RecurrentNetwork
-    let attention: Attention
-    /// `W_c`, Luong's attentional layer.
-    let attentional: Linear?
+    let reading: SourceReading
     let output: Linear
 
     public init(_ configuration: RNNConfiguration, generator: inout SeededGenerator) {
@@ -32,25 +30,22 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         bridge = Linear(inputSize: c.memoryWidth, outputSize: c.hiddenWidth, generator: &generator)
         targetEmbedding = Embedding(count: c.targetVocabularySize, dimension: c.embeddingWidth,
                                     paddingIndex: SpecialToken.padding, generator: &generator)
-        let fed = c.attention.isLuong ? (c.inputFeeding ? c.hiddenWidth : 0) : c.memoryWidth
-        decoder = RecurrentNetwork(kind: c.cell, inputSize: c.embeddingWidth + fed, width: c.hiddenWidth, layers: c.layers,
-                                   dropout: c.dropout, generator: &generator)
-        attention = Attention(kind: c.attention, queryWidth: c.hiddenWidth, memoryWidth: c.memoryWidth, window: c.window,
-                              generator: &generator)
-        attentional = c.attention.isLuong
-            ? Linear(inputSize: c.memoryWidth + c.hiddenWidth, outputSize: c.hiddenWidth, bias: false, generator: &generator) : nil
+        decoder = RecurrentNetwork(kind: c.cell, inputSize: c.embeddingWidth + SourceReading.fedWidth(c), width: c.hiddenWidth,
+                                   layers: c.layers, dropout: c.dropout, generator: &generator)
+        reading = SourceReading(c, generator: &generator)
         output = Linear(inputSize: c.hiddenWidth, outputSize: c.targetVocabularySize, generator: &generator)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         prefixed("encoder.embedding", sourceEmbedding) + prefixed("encoder.rnn", encoder)
             + prefixed("decoder.bridge", bridge) + prefixed("decoder.embedding", targetEmbedding)
-            + prefixed("decoder.rnn", decoder) + prefixed("decoder.attention", attention)
-            + (attentional.map { prefixed("decoder.attentional", $0) } ?? []) + prefixed("decoder.output", output)
+            + prefixed("decoder.rnn", decoder) + reading.namedParameters + prefixed("decoder.output", output)
     }
 
-    public var storedConfiguration: StoredConfiguration { .rnn(configuration) }
-    public var hasAttention: Bool { configuration.attention != .none }
+    public var modelConfiguration: ModelConfiguration { ModelConfiguration(architecture: Architecture.rnn.name, configuration) }
+    /// One attention (none without), with one head.
+    public var attentionLayers: Int { configuration.attention.makesWeights ? 1 : 0 }
+    public var attentionHeads: Int { 1 }
 
     /// The encoder's view of a batch of sources, and the decoder's state.
     public struct DecoderState: DecodingState {
@@ -90,9 +85,8 @@ public final class RNNSeq2Seq: Seq2SeqModel {
             return RecurrentState(hidden: s, cell: c.cell == .lstm ? s : nil)
         }
         let feeding = c.attention.isLuong && c.inputFeeding ? Tensor.zeros([batch, c.hiddenWidth]) : nil
-        return DecoderState(recurrent: initial, attentional: feeding,
-                            memory: attention.prepare(outputs: memoryValues, mask: mask), summary: summaries[c.layers - 1],
-                            step: 0)
+        return DecoderState(recurrent: initial, attentional: feeding, memory: reading.prepare(outputs: memoryValues, mask: mask),
+                            summary: summaries[c.layers - 1], step: 0)
     }
 
     public func step(tokens: [Int], state: DecoderState, context: inout ForwardContext)
@@ -101,21 +95,21 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         let embedded = context.dropout(targetEmbedding(tokens, shape: [tokens.count]), c.dropout)
         var next = state
         next.step = state.step + 1
-        switch c.attention {
-        case .none:
+        switch reading {
+        case .summary:
             let (s, states) = decoder.step(Tensor.concat([embedded, state.summary], axis: 1), states: state.recurrent, context: &context)
             next.recurrent = states
             return (context.dropout(s, c.dropout), nil, next)
-        case .bahdanau:
+        case .contextInput(let attention):
             let (contextVector, weights) = attention(query: state.recurrent[c.layers - 1].hidden, memory: state.memory, step: state.step)
             let (s, states) = decoder.step(Tensor.concat([embedded, contextVector], axis: 1), states: state.recurrent, context: &context)
             next.recurrent = states
             return (context.dropout(s, c.dropout), weights, next)
-        case .luongDot, .luongGeneral, .luongConcat, .localMonotonic, .localPredictive:
+        case .attentionalOutput(let attention, let attentional):
             let input = state.attentional.map { Tensor.concat([embedded, $0], axis: 1) } ?? embedded
             let (s, states) = decoder.step(input, states: state.recurrent, context: &context)
             let (contextVector, weights) = attention(query: s, memory: state.memory, step: state.step)
-            let attended = attentional!(Tensor.concat([contextVector, s], axis: 1)).tanh()
+            let attended = attentional(Tensor.concat([contextVector, s], axis: 1)).tanh()
             next.recurrent = states
             if next.attentional != nil { next.attentional = attended }
             return (context.dropout(attended, c.dropout), weights, next)
@@ -136,5 +130,11 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         }
         // Stacked so one vocabulary projection covers all steps: [B, T, H] → [B, T, V].
         return Tensor.stack(outputs, axis: 1)
+    }
+
+    /// Its one attention, step by step, whatever the choices name.
+    public func forcedAttention(_ batch: Batch, choices: [AttentionChoice]) -> [[[[Float]]]] {
+        let matrices = steppedAttention(batch)
+        return choices.map { _ in matrices }
     }
 }

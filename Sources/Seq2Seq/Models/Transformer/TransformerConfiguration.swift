@@ -1,3 +1,5 @@
+import Autograd
+
 /// Where a Transformer layer normalises: after each residual sum (the paper's post-norm) or
 /// before each sublayer (pre-norm, with a final normalisation of the stack's output).
 public enum LayerNormPlacement: String, Codable, CaseIterable, Sendable {
@@ -50,4 +52,10 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
         if maximumPositions < 2 { return "--max-positions must be at least 2" }
         return nil
     }
+}
+
+extension TransformerConfiguration: ArchitectureConfiguration {
+    public func makeModel(generator: inout SeededGenerator) -> any Seq2SeqModel { Transformer(self, generator: &generator) }
+    public var summary: String { "transformer" }
+    public var shortName: String { "transformer" }
 }

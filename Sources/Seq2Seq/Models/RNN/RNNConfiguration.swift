@@ -1,3 +1,5 @@
+import Autograd
+
 /// The shape of an RNN encoder-decoder; saved in checkpoints, so it is `Codable`.
 public struct RNNConfiguration: Codable, Equatable, Sendable {
     public var cell: CellKind = .gru
@@ -34,11 +36,21 @@ public struct RNNConfiguration: Codable, Equatable, Sendable {
         if let width = encoderWidth, width < 1 { return "--encoder-hidden-dim must be positive" }
         if !(0..<1).contains(dropout) { return "--dropout must be in [0, 1)" }
         if window < 1 { return "--window must be at least 1" }
-        if attention == .luongDot && memoryWidth != hiddenWidth {
-            return "luong-dot needs encoder outputs as wide as the decoder state (\(memoryWidth) vs \(hiddenWidth)); drop --encoder-hidden-dim or use luong-general"
-        }
-        return nil
+        return attention.problem(attentionShape)
     }
+
+    /// The widths the attention is built for.
+    public var attentionShape: AttentionShape {
+        AttentionShape(queryWidth: hiddenWidth, memoryWidth: memoryWidth, window: window)
+    }
+}
+
+extension RNNConfiguration: ArchitectureConfiguration {
+    public func makeModel(generator: inout SeededGenerator) -> any Seq2SeqModel { RNNSeq2Seq(self, generator: &generator) }
+
+    public var summary: String { "\(cell.rawValue) + \(attention.rawValue)" + (attention.isLocal ? " (window \(window))" : "") }
+
+    public var shortName: String { "\(cell.rawValue)-\(attention.rawValue)" }
 }
 
 extension RNNConfiguration {

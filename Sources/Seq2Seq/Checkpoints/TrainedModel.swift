@@ -9,12 +9,17 @@ public struct TrainedModel {
     public let targetVocabulary: Vocabulary
     public let trainingState: TrainingState
 
+    /// Builds the model the checkpoint's `{arch, config}` names (through `Architecture.all`)
+    /// and loads its weights.
     /// - Throws: `CheckpointError` for an unreadable file, `ModelStateError` when its
     ///   configuration, vocabularies or tensors do not make a model.
     public static func load(from path: String) throws -> TrainedModel {
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path))
-        let configuration = try StoredConfiguration(json: checkpoint.configuration)
-        if let problem = configuration.problem() { throw ModelStateError.badConfiguration(problem) }
+        let configuration: ModelConfiguration
+        do { configuration = try ModelConfiguration(json: checkpoint.configuration) } catch {
+            throw ModelStateError.badConfiguration("\(error)")
+        }
+        if let problem = configuration.problem { throw ModelStateError.badConfiguration(problem) }
         guard let source = Vocabulary(tokens: checkpoint.sourceVocabulary),
               let target = Vocabulary(tokens: checkpoint.targetVocabulary),
               source.count == configuration.vocabularySizes.source, target.count == configuration.vocabularySizes.target else {

@@ -50,8 +50,10 @@ public final class Transformer: Seq2SeqModel {
         sinusoids = SinusoidalPositions.table(count: 64, width: c.modelWidth)
     }
 
-    public var storedConfiguration: StoredConfiguration { .transformer(configuration) }
-    public var hasAttention: Bool { true }
+    public var modelConfiguration: ModelConfiguration { ModelConfiguration(architecture: Architecture.transformer.name, configuration) }
+    /// Each decoder layer's cross-attention.
+    public var attentionLayers: Int { configuration.layers }
+    public var attentionHeads: Int { configuration.heads }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
         var named = prefixed("encoder.embedding", sourceEmbedding) + (sourcePositions.map { prefixed("encoder.positions", $0) } ?? [])
@@ -132,8 +134,8 @@ public final class Transformer: Seq2SeqModel {
         }
         next.position += 1
         let output = (decoderNorm.map { $0(y) } ?? y).reshaped([batch, configuration.modelWidth])
-        let averaged = weights!.mean(axis: 1).reshaped([batch, state.sourceMask.shape[1]])
-        return (output, averaged.detached(), next)
+        let averaged = weights.map { $0.mean(axis: 1).reshaped([batch, state.sourceMask.shape[1]]).detached() }
+        return (output, averaged, next)
     }
 
     public func logits(_ outputs: Tensor) -> Tensor {
@@ -167,14 +169,14 @@ public final class Transformer: Seq2SeqModel {
         }
     }
 
-    /// Per pair `[T + 1][S + 1]`: one layer's cross-attention, of one head or averaged over heads.
-    /// - Parameters: - layer: 0-based. - head: 0-based, or `nil` for the average.
-    public func forcedAttention(_ batch: Batch, layer: Int, head: Int?) -> [[[Float]]] {
-        Self.attentionRows(crossAttention(batch)[layer], batch: batch, head: head)
+    /// Each choice's layer of cross-attention, one head's or averaged over heads, from one pass.
+    public func forcedAttention(_ batch: Batch, choices: [AttentionChoice]) -> [[[[Float]]]] {
+        let weights = crossAttention(batch)
+        return choices.map { Self.attentionRows(weights[$0.layer], batch: batch, head: $0.head) }
     }
 
     /// The rows of `weights` (`[B, h, T, S]`) that belong to each pair's words, one head's or the mean over heads.
-    public static func attentionRows(_ weights: Tensor, batch: Batch, head: Int?) -> [[[Float]]] {
+    static func attentionRows(_ weights: Tensor, batch: Batch, head: Int?) -> [[[Float]]] {
         let heads = weights.shape[1], t = batch.targetLength, s = batch.sourceLength
         let chosen = head.map { $0..<$0 + 1 } ?? 0..<heads
         return (0..<batch.size).map { b in
@@ -184,9 +186,5 @@ public final class Transformer: Seq2SeqModel {
                 }
             }
         }
-    }
-
-    public func forcedAttention(_ batch: Batch) -> [[[Float]]] {
-        forcedAttention(batch, layer: configuration.layers - 1, head: nil)
     }
 }
