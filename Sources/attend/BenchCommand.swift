@@ -12,7 +12,7 @@ enum BenchCommand: Subcommand {
     static let name = "bench"
     static let summary = "measure kernel throughput and training speed"
     static let usage = """
-        usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b]
+        usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b] [--precision P]
                attend bench fma        the machine's FMA ceiling on 1 and 2 threads, for scale
         \(TrainingBench.usage)
 
@@ -21,14 +21,13 @@ enum BenchCommand: Subcommand {
           --repeat R        timed samples; the best one is reported (default 20)
           --transpose-a     A is stored [K, M] and used transposed
           --transpose-b     B is stored [N, K] and used transposed
+        \(OptionHelp.lines(EngineSettings.options, defaults: EngineSettings()))
 
         \(TrainingBench.trainUsage)
         """
 
     static func run(_ arguments: inout Arguments) throws {
         guard let kernel = arguments.positional() else { throw CommandError.usage("missing benchmark name (gemm, fma or train)") }
-        let precision = try arguments.string("precision").map(MatrixPrecision.parse) ?? .auto
-        _ = try precision.activate()
         if kernel == "train" {
             print(try TrainingBench(&arguments).run().line)
             return
@@ -48,6 +47,8 @@ enum BenchCommand: Subcommand {
         let samples = try arguments.int("repeat") ?? 20
         let transposeA = arguments.flag("transpose-a")
         let transposeB = arguments.flag("transpose-b")
+        var engine = EngineSettings()
+        try arguments.read(EngineSettings.options, into: &engine)
         try arguments.finish()
         guard m >= 1, n >= 1, k >= 1 else { throw CommandError.usage("--m, --n and --k must be at least 1") }
         guard threads >= 1 else { throw CommandError.usage("--threads must be at least 1") }
@@ -56,6 +57,7 @@ enum BenchCommand: Subcommand {
         guard largest <= 0x1p28 else { throw CommandError.failure("matrices of more than 2^28 elements are not supported") }
 
         Parallel.threadCount = threads
+        try engine.apply()
         let bench = GEMMBench(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         defer { bench.deallocate() }
         let seconds = bench.bestSeconds(samples: samples)

@@ -1,3 +1,4 @@
+import Autograd
 import Seq2Seq
 
 /// Options several subcommands take, each group declared once and lifted into every command's
@@ -19,11 +20,24 @@ struct CheckpointSetting {
 }
 
 /// How the engine runs, for every command that runs a model (`train`, `translate`, `align`,
-/// `eval`, `bench train`). Empty for now: an engine-wide option such as `--precision
-/// auto|fp32|bf16` is declared here, once, and set up in `apply()`.
+/// `eval`, `bench train`, `bench gemm`): `--precision`, declared here once.
 struct EngineSettings {
-    static let options: [Option<EngineSettings>] = []
+    var precision = MatrixPrecision.auto
 
-    /// Sets the engine up before a command runs a model.
-    func apply() throws {}
+    static let options: [Option<EngineSettings>] = [
+        .choice("precision", \.precision, help: "matrix products in bf16 (mixed precision: operands rounded to bf16, "
+                + "sums and everything else in float32) or fp32; auto is bf16 where the CPU has AMX-BF16 or "
+                + "AVX512-BF16. \(MatrixPath.environmentVariable)=fp32|avx512bf16|amx forces a kernel"),
+    ]
+
+    /// Sets the engine up before a command runs a model; returns the kernels chosen.
+    @discardableResult
+    func apply() throws -> MatrixPath {
+        do {
+            GEMM.path = try MatrixPath.resolve(precision)
+            return GEMM.path
+        } catch let error as MatrixPathError {
+            throw CommandError.failure(error.description)
+        }
+    }
 }

@@ -64,7 +64,16 @@ enum TrainCommand: Subcommand {
             try arguments.finish()
             folder = try runFolder(explicit: run.out, settings: settings)
         }
-        try engine.apply()
+        let path = try engine.apply()
+        standardError("attend: precision: \(path.label)")
+        if let resume {
+            // Checkpoints from before mixed precision record none: they were fp32.
+            let earlier = resume.trainingState.matrixPath.flatMap(MatrixPath.init(rawValue:)) ?? .fp32
+            if earlier.isBF16 != path.isBF16 {
+                standardError("attend: note: this run trained in \(earlier.label) until step \(resume.trainingState.step); "
+                              + "it continues in \(path.label)")
+            }
+        }
 
         let (train, dev) = try settings.data.loadCorpora()
         let sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary

@@ -17,7 +17,7 @@ public enum GreedySearch {
     ///   - sources: id sequences, without `</s>`.
     ///   - maximumLength: a limit per sentence, from its source length.
     public static func decode(_ model: some Seq2SeqModel, sources: [[Int]], maximumLength: (Int) -> Int) -> [Hypothesis] {
-        withoutGradients {
+        inference {
             let batch = Batch(sources: sources, targets: sources.map { _ in [] })
             var context = ForwardContext.inference
             var state = model.encode(source: batch.source, lengths: batch.sourceLengths, context: &context)

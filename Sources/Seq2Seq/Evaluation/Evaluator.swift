@@ -32,7 +32,7 @@ public struct Evaluator {
             evaluation.translations += GreedySearch.decode(model, sources: chunkSources,
                                                            maximumLength: { translationLengthLimit(sourceLength: $0) }).map(\.tokens)
             let batch = Batch(sources: chunkSources, targets: chunkReferences)
-            withoutGradients {
+            inference {
                 var context = ForwardContext.inference
                 evaluation.lossSum += Double(model.lossSum(batch, context: &context))
             }

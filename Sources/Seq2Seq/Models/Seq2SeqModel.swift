@@ -88,7 +88,7 @@ extension Seq2SeqModel {
     /// Step-by-step forced decoding, the attention each step returns: how a model with one
     /// attention answers `forcedAttention`.
     public func steppedAttention(_ batch: Batch) -> [[[Float]]] {
-        withoutGradients {
+        inference {
             var context = ForwardContext.inference
             var state = encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
             var matrices = [[[Float]]](repeating: [], count: batch.size)

@@ -107,9 +107,13 @@ public final class Trainer {
     /// One optimisation step; returns the batch's mean token loss.
     private func trainStep(_ batch: Batch) -> Float {
         var context = ForwardContext(isTraining: true, generator: generator)
-        let loss = model.loss(batch, labelSmoothing: options.labelSmoothing, context: &context)
+        // The weights stay as they are until the optimizer's step: products may keep them packed.
+        let loss = withFrozenParameters {
+            let loss = model.loss(batch, labelSmoothing: options.labelSmoothing, context: &context)
+            loss.backward()
+            return loss
+        }
         generator = context.generator
-        loss.backward()
         if let clip = options.clipNorm { _ = clipGradientNorm(model.parameters, maxNorm: clip) }
         if let warmup = options.warmupSteps {
             optimizer.step(following: NoamSchedule(peakRate: options.learningRate, warmupSteps: warmup))
@@ -155,6 +159,7 @@ public final class Trainer {
         let saved = optimizer.state
         state.optimizerCounters = saved.counters
         state.rngState = generator.state
+        state.matrixPath = GEMM.path.rawValue
         return Checkpoint(parameters: model.namedParameters, optimizerState: saved.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                           configuration: try model.modelConfiguration.json(),
                           sourceVocabulary: sourceVocabulary.tokens, targetVocabulary: targetVocabulary.tokens, trainingState: state)

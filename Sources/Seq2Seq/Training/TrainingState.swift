@@ -27,6 +27,10 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var validationsWithoutImprovement = 0
     /// Training time so far, over every resumed session.
     public var elapsedSeconds: Double = 0
+    /// The kernels the latest session multiplied matrices with (`MatrixPath`: `fp32`,
+    /// `avx512bf16` or `amx`); `nil` in checkpoints from before mixed precision, which were fp32.
+    /// Weights are float32 on every path, so a checkpoint loads whatever the precision.
+    public var matrixPath: String?
 
     public init(step: Int = 0, epoch: Int = 0, rngState: [UInt64] = [], bestScore: Double? = nil,
                 bestMetric: String? = nil, dataPosition: Int = 0) {
@@ -42,7 +46,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
         case step, epoch, rngState = "rng_state", bestScore = "best_score", bestMetric = "best_metric"
         case dataPosition = "data_position"
         case optimizerCounters = "optimizer_counters", validationsWithoutImprovement = "validations_without_improvement"
-        case elapsedSeconds = "elapsed_seconds"
+        case elapsedSeconds = "elapsed_seconds", matrixPath = "matrix_path"
     }
 
     public init(from decoder: Decoder) throws {
@@ -63,6 +67,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
         optimizerCounters = try container.decodeIfPresent([String: Int].self, forKey: .optimizerCounters) ?? [:]
         validationsWithoutImprovement = try container.decodeIfPresent(Int.self, forKey: .validationsWithoutImprovement) ?? 0
         elapsedSeconds = try container.decodeIfPresent(Double.self, forKey: .elapsedSeconds) ?? 0
+        matrixPath = try container.decodeIfPresent(String.self, forKey: .matrixPath)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -76,6 +81,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
         try container.encode(optimizerCounters, forKey: .optimizerCounters)
         try container.encode(validationsWithoutImprovement, forKey: .validationsWithoutImprovement)
         try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
+        try container.encodeIfPresent(matrixPath, forKey: .matrixPath)
     }
 
     /// Sixteen lowercase hex digits, zero-padded, so every word has the same width.

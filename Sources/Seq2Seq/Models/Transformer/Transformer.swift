@@ -163,7 +163,7 @@ public final class Transformer: Seq2SeqModel {
 
     /// Cross-attention while reading the batch's targets, for every decoder layer: `[B, h, T, S]`.
     public func crossAttention(_ batch: Batch) -> [Tensor] {
-        withoutGradients {
+        inference {
             var context = ForwardContext.inference
             return decodeAll(batch, context: &context).weights
         }
