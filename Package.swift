@@ -24,7 +24,7 @@ let package = Package(
         .executableTarget(name: "attend", dependencies: ["Seq2Seq", "Autograd"], swiftSettings: tuned),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"], swiftSettings: tuned),
         .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Autograd"], resources: [.copy("Fixtures")], swiftSettings: tuned),
-        .testTarget(name: "AttendTests", dependencies: ["attend"], swiftSettings: tuned),
+        .testTarget(name: "AttendTests", dependencies: ["attend", "Autograd"], swiftSettings: tuned),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -65,13 +65,13 @@ enum TrainCommand: Subcommand {
             folder = try runFolder(explicit: run.out, settings: settings)
         }
         let path = try engine.apply()
-        standardError("attend: precision: \(path.label)")
+        var notes = ["attend: precision: \(path.label)"]
         if let resume {
             // Checkpoints from before mixed precision record none: they were fp32.
             let earlier = resume.trainingState.matrixPath.flatMap(MatrixPath.init(rawValue:)) ?? .fp32
             if earlier.isBF16 != path.isBF16 {
-                standardError("attend: note: this run trained in \(earlier.label) until step \(resume.trainingState.step); "
-                              + "it continues in \(path.label)")
+                notes.append("attend: note: this run trained in \(earlier.label) until step \(resume.trainingState.step); "
+                             + "it continues in \(path.label)")
             }
         }
 
@@ -97,6 +97,7 @@ enum TrainCommand: Subcommand {
                                   runFolder: folder, resume: resume)
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
 
+        notes.forEach(standardError)  // the first lines, once the data has loaded
         standardError("attend: \(settings.model.summary), \(model.parameterCount) parameters; "
             + "\(train.count) training pairs, \(dev.count) dev pairs; vocabularies \(sourceVocabulary.count) / \(targetVocabulary.count)")
         if let resume { standardError("attend: resuming \(folder.path) at step \(resume.trainingState.step), epoch \(resume.trainingState.epoch + 1)") }

@@ -27,12 +27,17 @@ enum AttendProcess {
     private static let ignoringBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// Runs `attend arguments…` in `directory`, feeding `input` on stdin; stderr is drained on
-    /// another thread so a chatty run cannot fill its pipe and stall.
-    static func run(_ arguments: [String], input: String? = nil, in directory: URL? = nil) throws -> Run {
+    /// another thread so a chatty run cannot fill its pipe and stall. `environment` adds to (or
+    /// overrides) the test's own environment.
+    static func run(_ arguments: [String], input: String? = nil, in directory: URL? = nil,
+                    environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = Pipe(), errors = Pipe(), inputPipe = Pipe()
         process.standardOutput = output
         process.standardError = errors

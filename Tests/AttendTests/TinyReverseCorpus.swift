@@ -26,8 +26,9 @@ struct TinyReverseCorpus {
     func remove() { try? FileManager.default.removeItem(at: directory) }
 
     /// Runs `attend arguments…` in the folder.
-    func attend(_ arguments: [String], input: String? = nil) throws -> AttendProcess.Run {
-        try AttendProcess.run(arguments, input: input, in: directory)
+    func attend(_ arguments: [String], input: String? = nil,
+                environment: [String: String] = [:]) throws -> AttendProcess.Run {
+        try AttendProcess.run(arguments, input: input, in: directory, environment: environment)
     }
 
     func text(_ path: String) throws -> String {
