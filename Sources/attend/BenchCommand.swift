@@ -13,7 +13,8 @@ enum BenchCommand: Subcommand {
     static let summary = "measure kernel throughput and training speed"
     static let usage = """
         usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b] [--precision P]
-               attend bench fma        the machine's FMA ceiling on 1 and 2 threads, for scale
+               attend bench fma        the machine's fp32 FMA ceiling on 1 and 2 threads, for scale
+               attend bench amx        the bf16 ceilings: vdpbf16ps (AVX512-BF16) and tdpbf16ps (AMX), where present
         \(TrainingBench.usage)
 
           --m, --n, --k     C = op(A)·op(B) with op(A) [M, K], op(B) [K, N] (each ≥ 1)
@@ -32,14 +33,12 @@ enum BenchCommand: Subcommand {
             print(try TrainingBench(&arguments).run().line)
             return
         }
-        if kernel == "fma" {
+        if kernel == "fma" || kernel == "amx" {
             try arguments.finish()
-            for threads in [1, 2] {
-                print("fma peak threads=\(threads): \(format(PeakThroughput.measure(threads: threads), 1)) GFLOP/s")
-            }
+            printPeaks(kernel == "fma" ? [.fp32] : [.avx512bf16, .amx])
             return
         }
-        guard kernel == "gemm" else { throw CommandError.usage("unknown benchmark '\(kernel)' (expected gemm, fma or train)") }
+        guard kernel == "gemm" else { throw CommandError.usage("unknown benchmark '\(kernel)' (expected gemm, fma, amx or train)") }
         guard let m = try arguments.int("m"), let n = try arguments.int("n"), let k = try arguments.int("k") else {
             throw CommandError.usage("--m, --n and --k are required")
         }
@@ -63,8 +62,10 @@ enum BenchCommand: Subcommand {
         let seconds = bench.bestSeconds(samples: samples)
         let gflops = 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
         let flags = (transposeA ? " transpose-a" : "") + (transposeB ? " transpose-b" : "")
+        let peak = PeakThroughput.measure(GEMM.path, threads: Parallel.threadCount, seconds: 0.3)
         print("gemm m=\(m) n=\(n) k=\(k)\(flags) threads=\(Parallel.threadCount) \(GEMM.path.label): "
-              + "\(format(gflops, 1)) GFLOP/s (best of \(samples), \(formatDuration(seconds)))")
+              + "\(format(gflops, 1)) GFLOP/s (best of \(samples), \(formatDuration(seconds))), "
+              + "\(format(100 * gflops / peak, 0))% of the measured peak \(format(peak, 0))")
 
         let (error, checkedRows) = bench.maximumRelativeError()
         // bf16 is checked against the exact product of the bf16-rounded operands.
@@ -73,6 +74,20 @@ enum BenchCommand: Subcommand {
         let verdict = error <= tolerance ? "ok" : "FAILED, tolerance \(String(format: "%.1e", tolerance))"
         print("check: max relative error \(String(format: "%.1e", error)) vs naive loop\(scope): \(verdict)")
         guard error <= tolerance else { throw CommandError.failure("GEMM result differs from the naive loop") }
+    }
+
+    /// Each path's ceiling on 1 and 2 threads, or why it cannot be measured here.
+    private static func printPeaks(_ paths: [MatrixPath]) {
+        for path in paths {
+            let name = path == .fp32 ? "fma" : path.rawValue
+            guard path.isAvailable else {
+                print("\(name) peak: this CPU has no \(path.label)")
+                continue
+            }
+            for threads in [1, 2] {
+                print("\(name) peak threads=\(threads): \(format(PeakThroughput.measure(path, threads: threads, seconds: 1), 1)) GFLOP/s")
+            }
+        }
     }
 
     private static func format(_ value: Double, _ decimals: Int) -> String {

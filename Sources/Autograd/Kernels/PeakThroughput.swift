@@ -1,18 +1,36 @@
+import CKernels
 import Dispatch
 
-/// The machine's float32 FMA ceiling, measured: what no kernel here can beat.
+/// The machine's ceiling for each matrix path, measured: what no kernel here can beat.
 ///
-/// Twelve independent `SIMD16<Float>` multiply-add chains per thread hide the FMA latency on
-/// both FMA ports, with no memory traffic; each FMA counts as 2 × 16 flops.
+/// fp32: twelve independent `SIMD16<Float>` multiply-add chains per thread hide the FMA latency
+/// on both FMA ports, with no memory traffic; each FMA counts as 2 × 16 flops. bf16: the same
+/// with twelve `vdpbf16ps` chains (2 × 32 flops each), or four `tdpbf16ps` into four AMX tiles
+/// (2 × 16 × 16 × 32 flops each), from C (`CKernels/peak.c`).
 public enum PeakThroughput {
-    /// GFLOP/s of `threads` threads each running pure FMAs for `iterations` rounds.
-    public static func measure(threads: Int, iterations: Int = 50_000_000) -> Double {
+    /// GFLOP/s of `threads` threads each running `path`'s instruction for about `seconds`.
+    public static func measure(_ path: MatrixPath = .fp32, threads: Int, seconds: Double = 0.5) -> Double {
+        precondition(path.isAvailable, "measure only a path this CPU has")
+        // Flops per round, and rounds per second roughly, so that a run lasts about `seconds`.
+        let (flops, roundsPerSecond): (Double, Double) = switch path {
+        case .fp32: (12 * 32, 3e8)
+        case .avx512bf16: (12 * 64, 3e8)
+        case .amx: (4 * 16_384, 1e7)
+        }
+        let rounds = max(1, Int(seconds * roundsPerSecond))
         let start = DispatchTime.now().uptimeNanoseconds
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in sink(chains(iterations)) }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        return Double(threads * iterations * 12 * 32) / seconds * 1e-9
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            switch path {
+            case .fp32: sink(chains(rounds))
+            case .avx512bf16: sink(attend_peak_avx512bf16(rounds))
+            case .amx:
+                attend_amx_configure()
+                sink(attend_peak_amx(rounds))
+            }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        return Double(threads * rounds) * flops / elapsed * 1e-9
     }
-
     @inline(never) private static func sink(_ value: Float) { if value == 42 { print("") } }
 
     @inline(never) private static func chains(_ iterations: Int) -> Float {

@@ -67,4 +67,9 @@ void attend_bf16_pack_a_plain(const float *a, long lda, long rows, long depth, l
 void attend_bf16_pack_a_transposed(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
                                    uint32_t *target);
 
+/// Throughput probes (`attend bench amx`): `iterations` rounds of twelve independent `vdpbf16ps`
+/// (64 flops each), or of four `tdpbf16ps` (16,384 flops each; configure the thread first).
+float attend_peak_avx512bf16(long iterations);
+float attend_peak_amx(long iterations);
+
 #endif
