@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training speed of Attend against the PyTorch reference (../shared/reference/torch_bench.py),
 # the same models and shapes (batch 64, source and target length 20, vocabulary 1000, width 256),
-# one program after the other:
+# one program after the other: Attend in fp32 and (where the CPU has a bf16 path) bf16, PyTorch
+# in fp32 and with bf16 autocast (--amp-bf16):
 #   Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N]    # defaults: 2, 30, 5
 # It builds nothing: run `swift build -c release` first. ATTEND (default .build/release/attend)
 # and PYTHON (default ../.venv-ref/bin/python if it exists, else python3) pick the programs;
@@ -47,38 +48,49 @@ fi
 # The median step time in ms from a line 'step median X ms' (both programs print one).
 median_ms() { sed -n 's/.*step median \([0-9.]*\) ms.*/\1/p' | head -n 1; }
 
+# Attend in bf16 only where the CPU has a bf16 path (auto picks it; fp32 otherwise).
+attend_precisions=(fp32)
+if "$attend" bench gemm --m 8 --n 8 --k 8 --repeat 1 --precision bf16 >/dev/null 2>&1; then attend_precisions+=(bf16); fi
+
+echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1); threads $threads"
 models=(gru-bahdanau transformer)
-declare -A attend_ms torch_ms
+declare -A ms
 torch_failed=0
 for model in "${models[@]}"; do
-  line=$("$attend" bench train --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup")
-  echo "attend $line"
-  attend_ms[$model]=$(median_ms <<<"$line")
-  if [ -z "$torch_problem" ]; then
-    if output=$("$PYTHON" "$reference" --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" 2>&1); then
-      line=$(grep 'step median' <<<"$output" || true)
-      echo "torch  $line"
-      torch_ms[$model]=$(median_ms <<<"$line")
-    else
-      echo "torch  $model: torch_bench.py failed; its last lines:" >&2
-      echo "$output" | tail -n 5 >&2
-      torch_failed=1
+  for precision in fp32 bf16; do
+    if [[ " ${attend_precisions[*]} " == *" $precision "* ]]; then
+      line=$("$attend" bench train --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" --precision "$precision")
+      echo "attend $line"
+      ms[$model,attend,$precision]=$(median_ms <<<"$line")
     fi
-  fi
+    if [ -z "$torch_problem" ]; then
+      amp=(); [ "$precision" = bf16 ] && amp=(--amp-bf16)
+      if output=$("$PYTHON" "$reference" --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" "${amp[@]}" 2>&1); then
+        line=$(grep 'step median' <<<"$output" || true)
+        echo "torch  $line"
+        ms[$model,torch,$precision]=$(median_ms <<<"$line")
+      else
+        echo "torch  $model $precision: torch_bench.py failed; its last lines:" >&2
+        echo "$output" | tail -n 5 >&2
+        torch_failed=1
+      fi
+    fi
+  done
 done
 
+# t / a as "N.NNx", or "-" when either is missing.
+ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$2" -v t="$1" 'BEGIN { printf "%.2fx", t / a }'; else echo "-"; fi; }
+
 echo
-printf '%-14s %8s %12s %12s %10s\n' model threads "attend ms" "torch ms" "speed-up"
+printf '%-14s %11s %11s %11s %11s   %-26s %-26s %-26s\n' model "attend bf16" "attend fp32" "torch fp32" "torch bf16" \
+  "attend bf16 vs torch fp32" "attend bf16 vs torch bf16" "attend fp32 vs torch fp32"
 for model in "${models[@]}"; do
-  a=${attend_ms[$model]:-} t=${torch_ms[$model]:-}
-  if [ -n "$a" ] && [ -n "$t" ]; then
-    ratio=$(awk -v a="$a" -v t="$t" 'BEGIN { printf "%.2fx", t / a }')
-  else
-    ratio="-"
-  fi
-  printf '%-14s %8s %12s %12s %10s\n' "$model" "$threads" "${a:--}" "${t:--}" "$ratio"
+  ab=${ms[$model,attend,bf16]:-} af=${ms[$model,attend,fp32]:-} tf=${ms[$model,torch,fp32]:-} tb=${ms[$model,torch,bf16]:-}
+  printf '%-14s %11s %11s %11s %11s   %-26s %-26s %-26s\n' "$model" "${ab:--}" "${af:--}" "${tf:--}" "${tb:--}" \
+    "$(ratio "$tf" "$ab")" "$(ratio "$tb" "$ab")" "$(ratio "$tf" "$af")"
 done
-echo "(speed-up = torch ms / attend ms per step: above 1, Attend trains faster; median of $steps steps after $warmup warm-up steps)"
+echo "(median ms per step of $steps steps after $warmup warm-up steps; a speed-up is torch ms / attend ms: above 1, Attend trains faster;"
+echo " torch bf16 is torch_bench.py --amp-bf16, autocast on the forward pass and loss)"
 
 if [ -n "$torch_problem" ]; then
   echo >&2
