@@ -9,12 +9,20 @@ final class FrozenParametersTests: XCTestCase {
     override func setUp() { savedPath = GEMM.path }
     override func tearDown() { GEMM.path = savedPath }
 
+    /// x · Wᵀ with k = 270: two depth blocks of packed panels; 24 rows are split between two
+    /// threads by columns (each band starting at its own packed panel), 600 rows by rows.
     func testPackedParametersFollowTheirValuesAcrossScopes() throws {
-        GEMM.path = try XCTUnwrap(MatrixPath.bestBF16, "SKIPPED: this CPU has no bf16 path")
+        for path in MatrixPath.allCases where path.isAvailable {
+            GEMM.path = path
+            for rows in [24, 600] { try checkPackedParametersFollowTheirValues(rows: rows) }
+        }
+    }
+
+    private func checkPackedParametersFollowTheirValues(rows: Int) throws {
         var generator = SeededGenerator(seed: 3)
-        let weight = Tensor(shape: [48, 40], scalars: (0..<48 * 40).map { _ in generator.uniform(-1, 1) },
+        let weight = Tensor(shape: [300, 270], scalars: (0..<300 * 270).map { _ in generator.uniform(-1, 1) },
                             requiresGrad: true)
-        let input = Tensor(shape: [24, 40], scalars: (0..<24 * 40).map { _ in generator.uniform(-1, 1) },
+        let input = Tensor(shape: [rows, 270], scalars: (0..<rows * 270).map { _ in generator.uniform(-1, 1) },
                            requiresGrad: true)
         func productAndInputGradient() -> ([Float], [Float]) {
             input.zeroGrad()
@@ -33,7 +41,7 @@ final class FrozenParametersTests: XCTestCase {
         // An optimizer step between scopes changes the weight: the next scope must see it.
         for index in 0..<weight.count { weight.data[index] *= -0.5 }
         let changed = productAndInputGradient()
-        XCTAssertNotEqual(changed.0, unscoped.0, "the weight changed")
+        XCTAssertNotEqual(changed.0, unscoped.0, "\(GEMM.path): the weight changed")
         let rescoped = withFrozenParameters { productAndInputGradient() }
         assertSame(rescoped.0, changed.0, "the next scope repacks the changed weight")
         assertSame(rescoped.1, changed.1, "and its input gradient")
@@ -42,6 +50,6 @@ final class FrozenParametersTests: XCTestCase {
     /// Equal element for element; a failure names the largest difference, not both arrays.
     private func assertSame(_ x: [Float], _ y: [Float], _ message: String, line: UInt = #line) {
         let worst = zip(x, y).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertTrue(x == y, "\(message): differ by up to \(worst)", line: line)
+        XCTAssertTrue(x == y, "\(GEMM.path), \(x.count) values: \(message): differ by up to \(worst)", line: line)
     }
 }

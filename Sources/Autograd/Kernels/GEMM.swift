@@ -68,8 +68,22 @@ public enum GEMM {
                          b: packed, beta: beta, c: c, ldc: ldc)
             return
         }
-        let product = Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        run(Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
+    }
+
+    /// The float32 product with `op(B)` packed beforehand.
+    static func multiplyFP32(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                             prepackedB: FP32PackedMatrix, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var product = Product(transposeA: transposeA, transposeB: false, m: m, n: n, k: k, alpha: alpha,
+                              a: a, lda: lda, b: prepackedB.floats, ldb: n, beta: beta, c: c, ldc: ldc)
+        product.prepackedB = prepackedB
+        run(product)
+    }
+
+    /// Runs a product on the calling thread, or split between the pool's threads when it is large.
+    private static func run(_ product: Product) {
+        let (m, n, k) = (product.m, product.n, product.k)
         let threads = Parallel.threadCount
         if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(threads: threads) {
             Parallel.run(tasks: parts.count) { index in parts[index].compute() }
@@ -122,20 +136,29 @@ private struct Product {
     let beta: Float
     let c: UnsafeMutablePointer<Float>, ldc: Int
 
+    /// `op(B)` packed beforehand (`PackedMatrix`), or `nil` to pack it block by block.
+    var prepackedB: FP32PackedMatrix? = nil
+    /// Where this band's columns start in `prepackedB`.
+    var prepackedColumn = 0
+
     /// The product restricted to rows `rows` of `C`.
     func rows(_ rows: Range<Int>) -> Product {
         let start = rows.lowerBound
-        return Product(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
-                       a: transposeA ? a + start : a + start &* lda, lda: lda, b: b, ldb: ldb,
-                       beta: beta, c: c + start &* ldc, ldc: ldc)
+        var band = Product(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                           a: transposeA ? a + start : a + start &* lda, lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c + start &* ldc, ldc: ldc)
+        (band.prepackedB, band.prepackedColumn) = (prepackedB, prepackedColumn)
+        return band
     }
 
     /// The product restricted to columns `columns` of `C`.
     func columns(_ columns: Range<Int>) -> Product {
         let start = columns.lowerBound
-        return Product(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
-                       a: a, lda: lda, b: transposeB ? b + start &* ldb : b + start, ldb: ldb,
-                       beta: beta, c: c + start, ldc: ldc)
+        var band = Product(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+                           a: a, lda: lda, b: transposeB ? b + start &* ldb : b + start, ldb: ldb,
+                           beta: beta, c: c + start, ldc: ldc)
+        (band.prepackedB, band.prepackedColumn) = (prepackedB, prepackedColumn &+ start)
+        return band
     }
 
     /// One band of `C` per thread, disjoint, together covering it and cut on tile boundaries,
@@ -174,7 +197,8 @@ private struct Product {
         let keepsB = m > mc
         let workspace = GEMMWorkspace.current
         let packedA = workspace.packedA(count: (min(m, mc) &+ mr &- 1) / mr &* mr &* min(k, kc))
-        let packedB = workspace.packedB(count: (keepsB ? (min(n, nc) &+ nr &- 1) / nr &* nr : nr) &* min(k, kc))
+        let packedB = prepackedB != nil ? nil
+            : workspace.packedB(count: (keepsB ? (min(n, nc) &+ nr &- 1) / nr &* nr : nr) &* min(k, kc))
         var jc = 0
         while jc < n {
             let columns = min(nc, n &- jc)
@@ -190,8 +214,10 @@ private struct Product {
                         c: c + (ic &* ldc &+ jc),
                         // Earlier depth blocks already hold alpha · (partial product) + beta · C.
                         beta: pc == 0 ? beta : 1,
-                        packsB: ic == 0, keepsB: keepsB)
-                    sweep(block, packedA: packedA, packedB: packedB, scratch: workspace.scratch)
+                        packsB: ic == 0 && packedB != nil, keepsB: keepsB || packedB == nil)
+                    // A prepacked block's panels lie as a kept block's do, `depth · 32` apart.
+                    guard let panels = packedB ?? prepackedB?.panel(block: pc / kc, column: prepackedColumn &+ jc) else { return }
+                    sweep(block, packedA: packedA, packedB: panels, scratch: workspace.scratch)
                     ic &+= mc
                 }
                 pc &+= kc

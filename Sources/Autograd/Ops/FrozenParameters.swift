@@ -52,12 +52,11 @@ final class FrozenParameters {
         entries = entries.filter { $0.value.scope == scope }
     }
 
-    /// The packed `op(tensor)` as the `B` of a product, if a scope is active, `tensor` is a
-    /// parameter and the path packs whole operands; `tensor` is `[k, n]`, or `[n, k]` when
-    /// `transposed`.
+    /// The packed `op(tensor)` as the `B` of a product, if a scope is active and `tensor` is a
+    /// parameter; `tensor` is `[k, n]`, or `[n, k]` when `transposed`.
     static func packed(_ tensor: Tensor, transposed: Bool) -> PackedMatrix? {
         let cache = shared
-        guard cache.isActive, GEMM.path.isBF16, tensor.requiresGrad, tensor.tapeIndex < 0, tensor.rank == 2 else { return nil }
+        guard cache.isActive, tensor.requiresGrad, tensor.tapeIndex < 0, tensor.rank == 2 else { return nil }
         let key = Key(storage: ObjectIdentifier(tensor.storage), transposed: transposed)
         if let entry = cache.entries[key], entry.packed.path == GEMM.path {
             if entry.scope != cache.scope {
@@ -67,7 +66,7 @@ final class FrozenParameters {
             return entry.packed
         }
         let (k, n) = transposed ? (tensor.shape[1], tensor.shape[0]) : (tensor.shape[0], tensor.shape[1])
-        guard let packed = PackedMatrix.pack(transposed: transposed, k: k, n: n, b: tensor.data, ldb: tensor.shape[1])
+        guard let packed = PackedMatrix(transposed: transposed, k: k, n: n, b: tensor.data, ldb: tensor.shape[1])
         else { return nil }
         cache.entries[key] = Entry(storage: tensor.storage, packed: packed, scope: cache.scope)
         return packed

@@ -1,0 +1,101 @@
+/// `op(B)` packed once and kept, for a weight that many products multiply by (a recurrent
+/// weight, once per time step): `GEMM.multiply(…, packedB:)`. `FrozenParameters` keeps one per
+/// parameter and orientation for the length of a training step or a decoding run.
+public final class PackedMatrix {
+    enum Layout {
+        case fp32(FP32PackedMatrix)
+        case bf16(BF16PackedMatrix)
+    }
+
+    let path: MatrixPath
+    let layout: Layout
+    /// Whether it was packed from a stored-transposed `B`.
+    public let transposed: Bool
+    let k: Int, n: Int, ldb: Int
+    private let memory: UnsafeMutableRawPointer
+
+    /// Packs `op(B)` (`[k, n]`, `b[p · ldb + j]` or, when `transposed`, `b[j · ldb + p]`) for the
+    /// current path.
+    public init?(transposed: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) {
+        guard k > 0, n > 0 else { return nil }
+        let path = GEMM.path
+        (self.path, self.transposed, self.k, self.n, self.ldb) = (path, transposed, k, n, ldb)
+        if path.isBF16 {
+            let alignment = GEMM.BF16Tile(path: path).pairAlignment
+            let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: alignment)
+            memory = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+            layout = .bf16(BF16PackedMatrix(words: memory.bindMemory(to: UInt32.self, capacity: count), k: k, n: n,
+                                            pairAlignment: alignment))
+        } else {
+            let count = FP32PackedMatrix.count(k: k, n: n)
+            memory = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+            layout = .fp32(FP32PackedMatrix(floats: memory.bindMemory(to: Float.self, capacity: count), k: k, n: n))
+        }
+        repack(from: b)
+    }
+
+    /// Packs new values of the same `B` (same shape and leading dimension) into this memory.
+    public func repack(from b: UnsafePointer<Float>) {
+        switch layout {
+        case .bf16(let packed):
+            _ = GEMM.packBF16B(path: path, transposeB: transposed, k: k, n: n, b: b, ldb: ldb, into: packed.words)
+        case .fp32(let packed):
+            packed.pack(transposed: transposed, b: b, ldb: ldb)
+        }
+    }
+
+    deinit { memory.deallocate() }
+}
+
+/// All of `op(B)` packed for the float32 kernel: depth blocks of `GEMM.blockDepth`, each cut into
+/// panels of 32 columns laid out as `GEMM.packB` lays out one (element `(p, j)` at `p · 32 + j`),
+/// panel after panel, so a block's panels lie `depth · 32` apart as a kept block's do.
+struct FP32PackedMatrix {
+    let floats: UnsafeMutablePointer<Float>
+    let k: Int, n: Int
+
+    static func count(k: Int, n: Int) -> Int { k * ((n + GEMM.tileColumns - 1) / GEMM.tileColumns * GEMM.tileColumns) }
+
+    /// The panel of depth block `block` holding columns `column ..< column + 32`.
+    func panel(block: Int, column: Int) -> UnsafeMutablePointer<Float> {
+        let start = block &* GEMM.blockDepth, depth = min(GEMM.blockDepth, k &- start)
+        let width = (n &+ GEMM.tileColumns &- 1) / GEMM.tileColumns &* GEMM.tileColumns
+        return floats + (start &* width &+ column &* depth)
+    }
+
+    func pack(transposed: Bool, b: UnsafePointer<Float>, ldb: Int) {
+        for start in stride(from: 0, to: k, by: GEMM.blockDepth) {
+            let depth = min(GEMM.blockDepth, k - start)
+            for column in stride(from: 0, to: n, by: GEMM.tileColumns) {
+                GEMM.packB(transposed: transposed, b: b + (transposed ? column * ldb + start : start * ldb + column),
+                           ldb: ldb, kc: depth, nc: min(GEMM.tileColumns, n - column),
+                           into: panel(block: start / GEMM.blockDepth, column: column))
+            }
+        }
+    }
+}
+
+extension GEMM {
+    /// `C = alpha · op(A) · B + beta · C` with `B` already packed; if the path changed since it
+    /// was packed, the product packs afresh from `fallback`.
+    public static func multiply(
+        transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        packedB: PackedMatrix, fallback b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let unpacked = GEMM.allowsUnpacked && min(m, n) <= 4 && !packedB.path.isBF16
+        guard packedB.path == GEMM.path, packedB.k == k, packedB.n == n, m > 0, alpha != 0, !unpacked else {
+            multiply(transposeA: transposeA, transposeB: packedB.transposed, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        switch packedB.layout {
+        case .bf16(let packed):
+            multiplyBF16(path: packedB.path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                         b: packed, beta: beta, c: c, ldc: ldc)
+        case .fp32(let packed):
+            multiplyFP32(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                         prepackedB: packed, beta: beta, c: c, ldc: ldc)
+        }
+    }
+}
