@@ -25,5 +25,5 @@ public enum OpKind: String, CaseIterable, Sendable {
     // Dropout.swift
     case dropout
     // Fused/: each also checked against its composed form
-    case gruCell, lstmCell, additiveScores, scaledDotProductAttention
+    case gruCell, lstmCell, additiveScores, scaledDotProductAttention, recurrentLayer
 }

@@ -36,6 +36,52 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    // MARK: - Recurrent layer
+
+    /// The fused layer against its steps composed from `matmul`, the cell ops and the blend
+    /// `h + m (h̃ − h)`, for every cell kind, both directions and padding, with the directions on
+    /// one thread and on two.
+    func testRecurrentLayerMatchesComposedSteps() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let (length, batch, width) = (4, 3, 5)
+        let mask: [[Float]] = [[1, 1, 1], [1, 1, 1], [1, 0, 1], [1, 0, 0]]
+        for (threads, kind) in [(1, RecurrentCellKind.tanh), (2, .tanh), (1, .gru), (2, .gru), (1, .lstm), (2, .lstm)] {
+            Parallel.threadCount = threads
+            var g = SeededGenerator(seed: 14)
+            let gates = kind.gates * width
+            let inputs = [random([length, batch, gates], &g, -2, 2), random([length, batch, gates], &g, -2, 2),
+                          random([gates, width], &g), random([gates, width], &g), random([gates], &g), random([gates], &g)]
+            assertSameValuesAndGradients(inputs, fused: {
+                Tensor.recurrentLayer(kind: kind, inputGates: [$0[0], $0[1]], hiddenWeights: [$0[2], $0[3]],
+                                      hiddenBiases: [$0[4], $0[5]], mask: mask)
+            }) { x in
+                var directions = [Tensor]()
+                for d in 0..<2 {
+                    var h = Tensor.zeros([batch, width]), c = Tensor.zeros([batch, width])
+                    var steps = [Tensor?](repeating: nil, count: length)
+                    for t in d == 0 ? Array(0..<length) : Array((0..<length).reversed()) {
+                        let gi = x[d].select(axis: 0, index: t), gh = h.matmul(x[2 + d], transposeB: true) + x[4 + d]
+                        var new = h, newCell = c
+                        switch kind {
+                        case .tanh: new = (gi + gh).tanh()
+                        case .gru: new = Tensor.gruCell(inputGates: gi, hiddenGates: gh, hidden: h)
+                        case .lstm:
+                            let both = Tensor.lstmCell(gates: gi + gh, cell: c)
+                            (new, newCell) = (both.select(axis: 0, index: 0), both.select(axis: 0, index: 1))
+                        }
+                        let m = Tensor(shape: [batch, 1], scalars: mask[t])
+                        h = h + m * (new - h)
+                        c = c + m * (newCell - c)
+                        steps[t] = h
+                    }
+                    directions.append(Tensor.stack(steps.compactMap { $0 }, axis: 0))
+                }
+                return Tensor.concat(directions, axis: 2)
+            }
+        }
+    }
+
     // MARK: - Scaled dot-product attention
 
     func testScaledDotProductAttentionMatchesComposedForm() {

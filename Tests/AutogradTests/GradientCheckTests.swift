@@ -112,6 +112,27 @@ final class GradientCheckTests: XCTestCase {
         .lstmCell: [
             { g in check([random([3, 16], &g, -2, 2), random([3, 4], &g)]) { Tensor.lstmCell(gates: $0[0], cell: $0[1]) } },
         ],
+        // S = 3, B = 2, H = 2; the second row is padded at its last step.
+        .recurrentLayer: [
+            { g in  // a bidirectional GRU layer over padding
+                check([random([3, 2, 6], &g, -2, 2), random([3, 2, 6], &g, -2, 2), random([6, 2], &g), random([6, 2], &g),
+                       random([6], &g), random([6], &g)]) {
+                    Tensor.recurrentLayer(kind: .gru, inputGates: [$0[0], $0[1]], hiddenWeights: [$0[2], $0[3]],
+                                          hiddenBiases: [$0[4], $0[5]], mask: [[1, 1], [1, 1], [1, 0]])
+                }
+            },
+            { g in  // an LSTM layer, backwards
+                check([random([3, 2, 8], &g, -2, 2), random([8, 2], &g), random([8], &g)]) {
+                    Tensor.recurrentLayer(kind: .lstm, inputGates: [$0[0], $0[0]], hiddenWeights: [$0[1], $0[1]],
+                                          hiddenBiases: [$0[2], $0[2]], mask: [[1, 1], [1, 1], [1, 0]])
+                }
+            },
+            { g in  // a tanh layer, one direction, no padding
+                check([random([3, 2, 2], &g, -2, 2), random([2, 2], &g), random([2], &g)]) {
+                    Tensor.recurrentLayer(kind: .tanh, inputGates: [$0[0]], hiddenWeights: [$0[1]], hiddenBiases: [$0[2]], mask: nil)
+                }
+            },
+        ],
         .additiveScores: [
             { g in check([random([2, 5], &g), random([2, 3, 5], &g), random([5], &g)]) {
                 Tensor.additiveScores(query: $0[0], keys: $0[1], vector: $0[2])

@@ -9,6 +9,15 @@ public enum CellKind: String, Codable, CaseIterable, Sendable {
     /// Long short-term memory (Hochreiter & Schmidhuber 1997), gates i, f, g, o.
     case lstm
 
+    /// The engine's fused layer for this cell.
+    var fused: RecurrentCellKind {
+        switch self {
+        case .rnn: .tanh
+        case .gru: .gru
+        case .lstm: .lstm
+        }
+    }
+
     /// How many `H`-wide gate blocks the weight matrices stack.
     public var gateCount: Int {
         switch self {

@@ -43,35 +43,31 @@ public final class RecurrentNetwork: Module {
         }
     }
 
-    /// Runs every layer over a whole batch of sequences.
+    /// Runs every layer over a whole batch of sequences, each layer (both directions at once)
+    /// as one fused op (`Tensor.recurrentLayer`) after one product for its input gates.
     /// - Parameters:
     ///   - x: time-major inputs `[S, B, In]`.
     ///   - mask: per step, `[B, 1]`: 1 for a real token, 0 for padding; `nil` when none is padded.
-    /// - Returns: the last layer's outputs `[S, B, directions·H]` and the final state of every
-    ///   layer and direction, indexed `layer · directions + direction`.
+    /// - Returns: the last layer's outputs `[S, B, directions·H]` and the final hidden state of
+    ///   every layer and direction, indexed `layer · directions + direction` (an LSTM's final cell
+    ///   state stays inside the fused layer: nothing reads it).
     public func callAsFunction(_ x: Tensor, mask: [Tensor]?, context: inout ForwardContext)
         -> (outputs: Tensor, finalStates: [RecurrentState]) {
-        let length = x.shape[0], batch = x.shape[1]
+        let length = x.shape[0]
+        let weights = mask.map { steps in steps.map(\.scalars) }
         var input = x
         var finals = [RecurrentState]()
         for layer in 0..<layers {
             if layer > 0 { input = context.dropout(input, dropout) }
-            var directionOutputs = [Tensor]()
+            let layerCells = (0..<directions).map { cells[layer * directions + $0] }
+            input = Tensor.recurrentLayer(kind: kind.fused, inputGates: layerCells.map { $0.inputGates(input) },
+                                          hiddenWeights: layerCells.map(\.weightHH), hiddenBiases: layerCells.map(\.biasHH),
+                                          mask: weights)
+            // A forward direction ends at the last step, a backward one at the first.
             for direction in 0..<directions {
-                let cell = cells[layer * directions + direction]
-                let gates = cell.inputGates(input)  // [S, B, G·H]
-                var state = RecurrentState.zeros(kind: kind, batch: batch, width: width)
-                var steps = [Tensor?](repeating: nil, count: length)
-                let order = direction == 0 ? Array(0..<length) : Array((0..<length).reversed())
-                for t in order {
-                    let next = cell.step(inputGates: gates.select(axis: 0, index: t), state: state)
-                    state = mask.map { state.blended(toward: next, mask: $0[t]) } ?? next
-                    steps[t] = state.hidden
-                }
-                finals.append(state)
-                directionOutputs.append(Tensor.stack(steps.compactMap { $0 }, axis: 0))
+                let last = input.select(axis: 0, index: direction == 0 ? length - 1 : 0)
+                finals.append(RecurrentState(hidden: directions == 1 ? last : last.slice(axis: 1, start: direction * width, length: width)))
             }
-            input = directions == 1 ? directionOutputs[0] : Tensor.concat(directionOutputs, axis: 2)
         }
         return (input, finals)
     }

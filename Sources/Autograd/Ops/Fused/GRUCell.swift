@@ -25,39 +25,17 @@ extension Tensor {
         let saved = Tensor(uninitializedShape: [batch, 3 * width])  // r | z | n per row
         let rows = 3 * width
         for b in 0..<batch {
-            let x = gi.data + b &* rows, y = gh.data + b &* rows, s = saved.data + b &* rows
-            for j in 0..<(2 * width) { s[j] = x[j] + y[j] }
-            Vector.sigmoid(s, s, 2 * width)
-            for j in 0..<width { s[2 &* width &+ j] = x[2 &* width &+ j] + s[j] * y[2 &* width &+ j] }
-            Vector.tanh(s + 2 * width, s + 2 * width, width)
-            let hb = h.data + b &* width, ob = out.data + b &* width
-            for j in 0..<width {
-                let z = s[width &+ j]
-                ob[j] = (1 - z) * s[2 &* width &+ j] + z * hb[j]
-            }
+            CellMath.gruForward(gi: gi.data + b &* rows, gh: gh.data + b &* rows, h: h.data + b &* width,
+                                saved: saved.data + b &* rows, out: out.data + b &* width, width: width)
         }
         return Tape.record(.gruCell, output: out, inputs: [gi, gh, h]) { gradient in
             let dgi = gi.requiresGrad ? gi.gradientPointer() : nil
             let dgh = gh.requiresGrad ? gh.gradientPointer() : nil
             let dh = h.requiresGrad ? h.gradientPointer() : nil
             for b in 0..<batch {
-                let s = saved.data + b &* rows, y = gh.data + b &* rows
-                let g = gradient.data + b &* width, hb = h.data + b &* width
-                for j in 0..<width {
-                    let r = s[j], z = s[width &+ j], n = s[2 &* width &+ j]
-                    let an = g[j] * (1 - z) * (1 - n * n)
-                    let ar = an * y[2 &* width &+ j] * r * (1 - r)
-                    let az = g[j] * (hb[j] - n) * z * (1 - z)
-                    if let dgi {
-                        let d = dgi + b &* rows
-                        d[j] += ar; d[width &+ j] += az; d[2 &* width &+ j] += an
-                    }
-                    if let dgh {
-                        let d = dgh + b &* rows
-                        d[j] += ar; d[width &+ j] += az; d[2 &* width &+ j] += an * r
-                    }
-                    if let dh { dh[b &* width &+ j] += g[j] * z }
-                }
+                CellMath.gruBackward(g: gradient.data + b &* width, saved: saved.data + b &* rows, gh: gh.data + b &* rows,
+                                     h: h.data + b &* width, dgi: dgi.map { $0 + b &* rows }, dgh: dgh.map { $0 + b &* rows },
+                                     dh: dh.map { $0 + b &* width }, width: width)
             }
         }
     }

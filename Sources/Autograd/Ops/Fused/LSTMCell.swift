@@ -21,35 +21,16 @@ extension Tensor {
         let out = Tensor(uninitializedShape: [2, batch, width])
         let saved = Tensor(uninitializedShape: [batch, 5 * width])  // i | f | g | o | tanh c'
         for b in 0..<batch {
-            let a = gates.data + b &* rows, s = saved.data + b &* (5 &* width)
-            s.update(from: a, count: rows)
-            Vector.sigmoid(s, s, 2 * width)
-            Vector.tanh(s + 2 * width, s + 2 * width, width)
-            Vector.sigmoid(s + 3 * width, s + 3 * width, width)
-            let cb = c.data + b &* width
-            let hOut = out.data + b &* width, cOut = out.data + (batch &+ b) &* width
-            for j in 0..<width { cOut[j] = s[width &+ j] * cb[j] + s[j] * s[2 &* width &+ j] }
-            Vector.tanh(cOut, s + 4 * width, width)
-            for j in 0..<width { hOut[j] = s[3 &* width &+ j] * s[4 &* width &+ j] }
+            CellMath.lstmForward(gates: gates.data + b &* rows, c: c.data + b &* width, saved: saved.data + b &* (5 &* width),
+                                 h: out.data + b &* width, cell: out.data + (batch &+ b) &* width, width: width)
         }
         return Tape.record(.lstmCell, output: out, inputs: [gates, c]) { gradient in
             let da = gates.requiresGrad ? gates.gradientPointer() : nil
             let dc = c.requiresGrad ? c.gradientPointer() : nil
             for b in 0..<batch {
-                let s = saved.data + b &* (5 &* width), cb = c.data + b &* width
-                let gh = gradient.data + b &* width, gc = gradient.data + (batch &+ b) &* width
-                for j in 0..<width {
-                    let i = s[j], f = s[width &+ j], g = s[2 &* width &+ j], o = s[3 &* width &+ j], tc = s[4 &* width &+ j]
-                    let total = gc[j] + gh[j] * o * (1 - tc * tc)
-                    if let da {
-                        let d = da + b &* rows
-                        d[j] += total * g * i * (1 - i)
-                        d[width &+ j] += total * cb[j] * f * (1 - f)
-                        d[2 &* width &+ j] += total * i * (1 - g * g)
-                        d[3 &* width &+ j] += gh[j] * tc * o * (1 - o)
-                    }
-                    if let dc { dc[b &* width &+ j] += total * f }
-                }
+                CellMath.lstmBackward(gh: gradient.data + b &* width, gc: gradient.data + (batch &+ b) &* width,
+                                      saved: saved.data + b &* (5 &* width), c: c.data + b &* width,
+                                      da: da.map { $0 + b &* rows }, dc: dc.map { $0 + b &* width }, width: width)
             }
         }
     }

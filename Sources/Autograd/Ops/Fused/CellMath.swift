@@ -1,0 +1,69 @@
+/// The element-wise math of one recurrent step for one row of a batch, shared by the single-step
+/// ops (`gruCell`, `lstmCell`) and the fused layer (`recurrentLayer`), so each formula is written
+/// once. `W` is the state width; gate blocks are `W` wide, in PyTorch's order.
+enum CellMath {
+    // MARK: GRU (gates r | z | n), see GRUCell.swift for the formulas
+
+    /// `h' = (1 − z) n + z h`; `saved` (`3W`) receives r | z | n.
+    @inline(__always)
+    static func gruForward(gi: UnsafePointer<Float>, gh: UnsafePointer<Float>, h: UnsafePointer<Float>,
+                           saved s: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, width: Int) {
+        for j in 0..<(2 &* width) { s[j] = gi[j] + gh[j] }
+        Vector.sigmoid(s, s, 2 &* width)
+        for j in 0..<width { s[2 &* width &+ j] = gi[2 &* width &+ j] + s[j] * gh[2 &* width &+ j] }
+        Vector.tanh(s + 2 &* width, s + 2 &* width, width)
+        for j in 0..<width {
+            let z = s[width &+ j]
+            out[j] = (1 - z) * s[2 &* width &+ j] + z * h[j]
+        }
+    }
+
+    /// Adds `∂gi`, `∂gh` (`3W` each, any may be `nil`) and `∂h` for the output gradient `g`.
+    @inline(__always)
+    static func gruBackward(g: UnsafePointer<Float>, saved s: UnsafePointer<Float>, gh: UnsafePointer<Float>,
+                            h: UnsafePointer<Float>, dgi: UnsafeMutablePointer<Float>?, dgh: UnsafeMutablePointer<Float>?,
+                            dh: UnsafeMutablePointer<Float>?, width: Int) {
+        for j in 0..<width {
+            let r = s[j], z = s[width &+ j], n = s[2 &* width &+ j]
+            let an = g[j] * (1 - z) * (1 - n * n)
+            let ar = an * gh[2 &* width &+ j] * r * (1 - r)
+            let az = g[j] * (h[j] - n) * z * (1 - z)
+            if let dgi { dgi[j] += ar; dgi[width &+ j] += az; dgi[2 &* width &+ j] += an }
+            if let dgh { dgh[j] += ar; dgh[width &+ j] += az; dgh[2 &* width &+ j] += an * r }
+            if let dh { dh[j] += g[j] * z }
+        }
+    }
+
+    // MARK: LSTM (gates i | f | g | o), see LSTMCell.swift for the formulas
+
+    /// `c' = f c + i g`, `h' = o tanh(c')`; `saved` (`5W`) receives i | f | g | o | tanh c'.
+    @inline(__always)
+    static func lstmForward(gates a: UnsafePointer<Float>, c: UnsafePointer<Float>, saved s: UnsafeMutablePointer<Float>,
+                            h hOut: UnsafeMutablePointer<Float>, cell cOut: UnsafeMutablePointer<Float>, width: Int) {
+        s.update(from: a, count: 4 &* width)
+        Vector.sigmoid(s, s, 2 &* width)
+        Vector.tanh(s + 2 &* width, s + 2 &* width, width)
+        Vector.sigmoid(s + 3 &* width, s + 3 &* width, width)
+        for j in 0..<width { cOut[j] = s[width &+ j] * c[j] + s[j] * s[2 &* width &+ j] }
+        Vector.tanh(cOut, s + 4 &* width, width)
+        for j in 0..<width { hOut[j] = s[3 &* width &+ j] * s[4 &* width &+ j] }
+    }
+
+    /// Adds `∂a` (`4W`) and `∂c` for the gradients `gh` of `h'` and `gc` of `c'`.
+    @inline(__always)
+    static func lstmBackward(gh: UnsafePointer<Float>, gc: UnsafePointer<Float>, saved s: UnsafePointer<Float>,
+                             c: UnsafePointer<Float>, da: UnsafeMutablePointer<Float>?, dc: UnsafeMutablePointer<Float>?,
+                             width: Int) {
+        for j in 0..<width {
+            let i = s[j], f = s[width &+ j], g = s[2 &* width &+ j], o = s[3 &* width &+ j], tc = s[4 &* width &+ j]
+            let total = gc[j] + gh[j] * o * (1 - tc * tc)
+            if let da {
+                da[j] += total * g * i * (1 - i)
+                da[width &+ j] += total * c[j] * f * (1 - f)
+                da[2 &* width &+ j] += total * i * (1 - g * g)
+                da[3 &* width &+ j] += gh[j] * tc * o * (1 - o)
+            }
+            if let dc { dc[j] += total * f }
+        }
+    }
+}
