@@ -28,6 +28,8 @@ enum TrainCommand: Subcommand {
         \(OptionHelp.lines(TrainingOptions.options, defaults: TrainingOptions()))
         run:
         \(OptionHelp.lines(RunFolder.options, defaults: RunFolder()))
+        engine:
+        \(OptionHelp.lines(EngineSettings.options, defaults: EngineSettings()))
         """
     }
 
