@@ -49,52 +49,50 @@ class AttentionLayer(nn.Module):
         return (self.out_projection(c) + h) * HALF, a
 
 
-class Encoder(nn.Module):
-    def __init__(self, c):
+class Stack(nn.Module):
+    """What the encoder and the decoder share: token and position embeddings, fc1, the convolutions."""
+
+    def __init__(self, c, vocabulary):
         super().__init__()
-        E, C, k = c["embeddingWidth"], c["channels"], c["kernelWidth"]
-        self.k = k
-        self.embed_tokens = nn.Embedding(c["sourceVocabularySize"], E)
+        E, C, self.k = c["embeddingWidth"], c["channels"], c["kernelWidth"]
+        self.embed_tokens = nn.Embedding(vocabulary, E)
         self.embed_positions = nn.Embedding(c["maximumPositions"], E)
         self.fc1 = nn.Linear(E, C)
-        self.convolutions = nn.ModuleList(ConvTBC(k, C, 2 * C) for _ in range(c["layers"]))
+        self.convolutions = nn.ModuleList(ConvTBC(self.k, C, 2 * C) for _ in range(c["layers"]))
         self.fc2 = nn.Linear(C, E)
+
+    def embed(self, ids):  # positions past the table share its last row
+        positions = torch.arange(ids.shape[1]).clamp(max=self.embed_positions.num_embeddings - 1)
+        return self.embed_tokens(ids) + self.embed_positions(positions)[None]
+
+
+class Encoder(Stack):
+    def __init__(self, c):
+        super().__init__(c, c["sourceVocabularySize"])
 
     def forward(self, src):
         pad = src == PAD
-        positions = torch.arange(src.shape[1]).clamp(max=self.embed_positions.num_embeddings - 1)
-        e = self.embed_tokens(src) + self.embed_positions(positions)[None]
+        e = self.embed(src)
         x = self.fc1(e)
-        for conv in self.convolutions:
-            residual = x
-            x = conv(x.masked_fill(pad[..., None], 0), (self.k - 1) // 2, self.k // 2)
-            x = (F.glu(x, dim=-1) + residual) * HALF
+        for conv in self.convolutions:  # centred, padding zeroed before each
+            x = (F.glu(conv(x.masked_fill(pad[..., None], 0), (self.k - 1) // 2, self.k // 2), dim=-1) + x) * HALF
         z = self.fc2(x).masked_fill(pad[..., None], 0)
         return z, (z + e) * HALF, pad
 
 
-class Decoder(nn.Module):
+class Decoder(Stack):
     def __init__(self, c):
-        super().__init__()
-        E, C, k = c["embeddingWidth"], c["channels"], c["kernelWidth"]
-        self.k = k
-        self.embed_tokens = nn.Embedding(c["targetVocabularySize"], E)
-        self.embed_positions = nn.Embedding(c["maximumPositions"], E)
-        self.fc1 = nn.Linear(E, C)
-        self.convolutions = nn.ModuleList(ConvTBC(k, C, 2 * C) for _ in range(c["layers"]))
-        self.attention = nn.ModuleList(AttentionLayer(C, E) for _ in range(c["layers"]))
-        self.fc2 = nn.Linear(C, E)
-        self.fc3 = nn.Linear(E, c["targetVocabularySize"])
+        super().__init__(c, c["targetVocabularySize"])
+        self.attention = nn.ModuleList(AttentionLayer(c["channels"], c["embeddingWidth"]) for _ in range(c["layers"]))
+        self.fc3 = nn.Linear(c["embeddingWidth"], c["targetVocabularySize"])
 
     def forward(self, tgt, keys, values, pad, lengths):
-        positions = torch.arange(tgt.shape[1]).clamp(max=self.embed_positions.num_embeddings - 1)
-        g = self.embed_tokens(tgt) + self.embed_positions(positions)[None]
+        g = self.embed(tgt)
         x = self.fc1(g)
         for conv, attention in zip(self.convolutions, self.attention):
-            residual = x
             h = F.glu(conv(x, self.k - 1, 0), dim=-1)  # causal
-            x, _ = attention(h, g, keys, values, pad, lengths)
-            x = (x + residual) * HALF
+            attended, _ = attention(h, g, keys, values, pad, lengths)
+            x = (attended + x) * HALF
         return self.fc3(self.fc2(x))
 
 

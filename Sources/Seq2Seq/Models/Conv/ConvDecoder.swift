@@ -12,8 +12,7 @@ import Autograd
 /// runs one position at a time: each layer keeps only its last `k − 1` inputs (zeros before the
 /// first word, as the padding), so a step costs the same at every position.
 final class ConvDecoder: Module {
-    let embedTokens: Embedding
-    let embedPositions: Embedding
+    let embedding: TokenAndPositionEmbedding
     let fc1: Linear
     let convolutions: [GatedConvolution]
     let attention: [MultiStepAttention]
@@ -23,9 +22,8 @@ final class ConvDecoder: Module {
 
     init(_ c: ConvConfiguration, generator: inout SeededGenerator) {
         configuration = c
-        embedTokens = .convolutional(count: c.targetVocabularySize, dimension: c.embeddingWidth, paddingIndex: SpecialToken.padding,
-                                     generator: &generator)
-        embedPositions = .convolutional(count: c.maximumPositions, dimension: c.embeddingWidth, paddingIndex: nil, generator: &generator)
+        embedding = TokenAndPositionEmbedding(vocabulary: c.targetVocabularySize, width: c.embeddingWidth,
+                                              maximumPositions: c.maximumPositions, generator: &generator)
         fc1 = Linear(inputSize: c.embeddingWidth, outputSize: c.channels, inputDropout: c.dropout, generator: &generator)
         var convolutions = [GatedConvolution](), attention = [MultiStepAttention]()
         for _ in 0..<c.layers {
@@ -39,18 +37,10 @@ final class ConvDecoder: Module {
 
     // fairseq's FConvDecoder names.
     var namedParameters: [(name: String, tensor: Tensor)] {
-        var named = prefixed("embed_tokens", embedTokens) + prefixed("embed_positions", embedPositions) + prefixed("fc1", fc1)
+        var named = embedding.namedParameters + prefixed("fc1", fc1)
         for (i, convolution) in convolutions.enumerated() { named += prefixed("convolutions.\(i)", convolution) }
         for (i, layer) in attention.enumerated() { named += prefixed("attention.\(i)", layer) }
         return named + prefixed("fc2", fc2) + prefixed("fc3", fc3)
-    }
-
-    /// `g`: token plus position embeddings of `ids` at positions `offset ..< offset + T`, with dropout.
-    /// - Parameter ids: `[B, T]`, row-major. - Returns: `[B, T, E]`.
-    private func embed(_ ids: [Int], batch: Int, offset: Int, context: inout ForwardContext) -> Tensor {
-        let length = ids.count / batch
-        let positions = embedPositions(ConvEncoder.positions(length, configuration, offset: offset), shape: [length])
-        return context.dropout(embedTokens(ids, shape: [batch, length]) + positions, configuration.dropout)
     }
 
     /// The whole target at once.
@@ -58,7 +48,7 @@ final class ConvDecoder: Module {
     /// - Returns: the outputs `[B, T, E]` and every layer's attention weights `[B, T, S]`.
     func callAsFunction(_ ids: [Int], batch: Int, memory: ConvMemory, context: inout ForwardContext) -> (output: Tensor, weights: [Tensor]) {
         let c = configuration
-        let g = embed(ids, batch: batch, offset: 0, context: &context)
+        let g = context.dropout(embedding(ids, batch: batch), c.dropout)
         var x = fc1(g), weights = [Tensor]()
         for (convolution, attention) in zip(convolutions, attention) {
             let h = convolution(context.dropout(x, c.dropout), padding: (c.kernelWidth - 1, 0))
@@ -83,7 +73,7 @@ final class ConvDecoder: Module {
     func step(_ tokens: [Int], position: Int, windows: [Tensor?], memory: ConvMemory, context: inout ForwardContext)
         -> (output: Tensor, weights: [Tensor], windows: [Tensor?]) {
         let c = configuration, batch = tokens.count
-        let g = embed(tokens, batch: batch, offset: position, context: &context)
+        let g = context.dropout(embedding(tokens, batch: batch, offset: position), c.dropout)
         var x = fc1(g), weights = [Tensor](), next = [Tensor?]()
         for (layer, (convolution, attention)) in zip(convolutions, attention).enumerated() {
             let input = context.dropout(x, c.dropout)

@@ -14,8 +14,7 @@ import Autograd
 /// `1 / (2·L_attention)`, as fairseq does for the paper's "we scale the gradients for the
 /// encoder layers by the number of attention mechanisms we use" (§3.4), leaving `e` out.
 final class ConvEncoder: Module {
-    let embedTokens: Embedding
-    let embedPositions: Embedding
+    let embedding: TokenAndPositionEmbedding
     let fc1: Linear
     let convolutions: [GatedConvolution]
     let fc2: Linear
@@ -23,9 +22,8 @@ final class ConvEncoder: Module {
 
     init(_ c: ConvConfiguration, generator: inout SeededGenerator) {
         configuration = c
-        embedTokens = .convolutional(count: c.sourceVocabularySize, dimension: c.embeddingWidth, paddingIndex: SpecialToken.padding,
-                                     generator: &generator)
-        embedPositions = .convolutional(count: c.maximumPositions, dimension: c.embeddingWidth, paddingIndex: nil, generator: &generator)
+        embedding = TokenAndPositionEmbedding(vocabulary: c.sourceVocabularySize, width: c.embeddingWidth,
+                                              maximumPositions: c.maximumPositions, generator: &generator)
         fc1 = Linear(inputSize: c.embeddingWidth, outputSize: c.channels, inputDropout: c.dropout, generator: &generator)
         convolutions = (0..<c.layers).map { _ in
             GatedConvolution(width: c.kernelWidth, channels: c.channels, dropout: c.dropout, generator: &generator)
@@ -35,7 +33,7 @@ final class ConvEncoder: Module {
 
     // fairseq's FConvEncoder names.
     var namedParameters: [(name: String, tensor: Tensor)] {
-        var named = prefixed("embed_tokens", embedTokens) + prefixed("embed_positions", embedPositions) + prefixed("fc1", fc1)
+        var named = embedding.namedParameters + prefixed("fc1", fc1)
         for (i, convolution) in convolutions.enumerated() { named += prefixed("convolutions.\(i)", convolution) }
         return named + prefixed("fc2", fc2)
     }
@@ -48,8 +46,7 @@ final class ConvEncoder: Module {
         let real = lengths.flatMap { n in (0..<length).map { Float($0 < n ? 1 : 0) } }
         let padded = lengths.contains { $0 < length }
         let zeroPadding = { (x: Tensor) in padded ? x * Tensor(shape: [batch, length, 1], scalars: real) : x }
-        let embedded = embedTokens(source, shape: [batch, length]) + embedPositions(Self.positions(length, c), shape: [length])
-        let e = context.dropout(embedded, c.dropout)
+        let e = context.dropout(embedding(source, batch: batch), c.dropout)
         var x = fc1(e)
         for convolution in convolutions {
             let input = context.dropout(zeroPadding(x), c.dropout)
@@ -58,11 +55,6 @@ final class ConvEncoder: Module {
         let z = Self.scalingGradient(zeroPadding(fc2(x)), by: 1 / Float(2 * attentionLayers))
         return ConvMemory(keys: z, values: (z + e) * halfVarianceScale, mask: Tensor(shape: [batch, 1, length], scalars: real),
                           scale: Tensor(shape: [batch, 1, 1], scalars: lengths.map { Float($0).squareRoot() }))
-    }
-
-    /// Positions `0 ..< length`, those past the table on its last row.
-    static func positions(_ length: Int, _ c: ConvConfiguration, offset: Int = 0) -> [Int] {
-        (offset..<offset + length).map { Swift.min($0, c.maximumPositions - 1) }
     }
 
     /// `x` itself, through which the gradient flows multiplied by `s`: `x̄ + (x − x̄)·s` with

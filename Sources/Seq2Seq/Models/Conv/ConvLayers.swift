@@ -17,12 +17,30 @@ extension Linear {
     }
 }
 
-extension Embedding {
-    /// A table drawn from `N(0, 0.1²)` (§3.5), the padding row zero.
-    static func convolutional(count: Int, dimension: Int, paddingIndex: Int?, generator: inout SeededGenerator) -> Embedding {
-        let table = Embedding(count: count, dimension: dimension, paddingIndex: paddingIndex, generator: &generator)
-        for i in 0..<table.weight.count { table.weight.data[i] *= 0.1 }
-        return table
+/// Token plus learned position embeddings, `e_j = w_j + p_j` (§3.1), both drawn from
+/// `N(0, 0.1²)`; positions past the table share its last row. Its parameters are named as
+/// fairseq names them in the encoder or decoder that holds it (`embed_tokens`, `embed_positions`).
+final class TokenAndPositionEmbedding: Module {
+    let tokens: Embedding
+    let positions: Embedding
+
+    init(vocabulary: Int, width: Int, maximumPositions: Int, generator: inout SeededGenerator) {
+        func table(_ count: Int, paddingIndex: Int?) -> Embedding {
+            let table = Embedding(count: count, dimension: width, paddingIndex: paddingIndex, generator: &generator)
+            for i in 0..<table.weight.count { table.weight.data[i] *= 0.1 }
+            return table
+        }
+        tokens = table(vocabulary, paddingIndex: SpecialToken.padding)
+        positions = table(maximumPositions, paddingIndex: nil)
+    }
+
+    var namedParameters: [(name: String, tensor: Tensor)] { prefixed("embed_tokens", tokens) + prefixed("embed_positions", positions) }
+
+    /// - Parameters: - ids: `[B, T]`, row-major. - offset: the position of the first column.
+    /// - Returns: `[B, T, E]`.
+    func callAsFunction(_ ids: [Int], batch: Int, offset: Int = 0) -> Tensor {
+        let length = ids.count / batch, last = positions.weight.shape[0] - 1
+        return tokens(ids, shape: [batch, length]) + positions((offset..<offset + length).map { Swift.min($0, last) }, shape: [length])
     }
 }
 
