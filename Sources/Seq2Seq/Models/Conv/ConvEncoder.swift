@@ -52,7 +52,7 @@ final class ConvEncoder: Module {
             let input = context.dropout(zeroPadding(x), c.dropout)
             x = (convolution(input, padding: ((c.kernelWidth - 1) / 2, c.kernelWidth / 2)) + x) * halfVarianceScale
         }
-        let z = Self.scalingGradient(zeroPadding(fc2(x)), by: 1 / Float(2 * attentionLayers))
+        let z = Self.scalingGradient(zeroPadding(fc2(x)), by: 1 / Float(2 * Swift.max(attentionLayers, 1)))
         return ConvMemory(keys: z, values: (z + e) * halfVarianceScale, mask: Tensor(shape: [batch, 1, length], scalars: real),
                           scale: Tensor(shape: [batch, 1, 1], scalars: lengths.map { Float($0).squareRoot() }))
     }

@@ -51,9 +51,11 @@ public final class ConvSeq2Seq: Seq2SeqModel {
         -> (output: Tensor, weights: Tensor?, state: DecoderState) {
         let (output, weights, windows) = decoder.step(tokens, position: state.position, windows: state.windows,
                                                       memory: state.memory, context: &context)
-        let mean = weights.dropFirst().reduce(weights[0].detached()) { $0 + $1.detached() } * (1 / Float(weights.count))
+        let mean = weights.first.map { first in
+            weights.dropFirst().reduce(first.detached()) { $0 + $1.detached() } * (1 / Float(weights.count))
+        }
         let next = DecoderState(memory: state.memory, windows: windows, position: state.position + 1)
-        return (output, mean.reshaped([tokens.count, state.memory.mask.shape[2]]), next)
+        return (output, mean?.reshaped([tokens.count, state.memory.mask.shape[2]]), next)
     }
 
     public func logits(_ outputs: Tensor) -> Tensor { decoder.fc3(outputs) }
