@@ -24,6 +24,8 @@ public enum OpKind: String, CaseIterable, Sendable {
     case layerNorm
     // Dropout.swift
     case dropout
+    // Convolution.swift, GLU.swift
+    case convolution, glu
     // Fused/: each also checked against its composed form
     case gruCell, lstmCell, additiveScores, scaledDotProductAttention, recurrentLayer
 }

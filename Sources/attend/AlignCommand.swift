@@ -34,8 +34,9 @@ enum AlignCommand: Subcommand {
             .text("tgt", \.target, valueName: "FILE", help: "target sentences to force-decode; without it, the model's own greedy translations"),
             .choice("format", \.format, help: "the output format (below)"),
             .text("out", \.out, valueName: "PATH", help: "a folder (csv, svg) or a file (long, pharaoh; - for stdout)"),
-            .text("layer", \.layer, valueName: "L|all", unset: "the last",
-                  help: "for models with several attention layers (a Transformer's decoder layers), which one, 1 … L"),
+            .text("layer", \.layer, valueName: "L|all", unset: "the model's",
+                  help: "for models with several attention layers, which decoder layer, 1 … L; by default a Transformer's last, "
+                      + "the average over a conv model's layers"),
             .text("head", \.head, valueName: "H|all", unset: "the mean over heads", help: "for models with several heads, which one, 1 … h"),
         ] + EngineSettings.options.map { $0.lifted(\.engine) }
     }
@@ -88,8 +89,8 @@ enum AlignCommand: Subcommand {
     }
 }
 
-/// Which attention `align` writes: a layer's (by default the last), one head's or averaged
-/// over heads, as many as the model says it has.
+/// Which attention `align` writes: a layer's or the mean over layers (by default the model's
+/// `defaultAttention`), one head's or averaged over heads, as many as the model says it has.
 struct AttentionSelection {
     var choice: AttentionChoice
     /// Whether the layer and head were named, and so go into the file names.
@@ -100,7 +101,7 @@ struct AttentionSelection {
         let (layers, heads) = (model.attentionLayers, model.attentionHeads)
         if layers == 1 && heads == 1 {
             if layer != nil || head != nil {
-                throw CommandError.usage("--layer and --head are for Transformer models (several attention layers or heads); this model has one attention")
+                throw CommandError.usage("--layer and --head are for Transformer models, convolutional models and others with several attention layers or heads; this model has one attention")
             }
             return [AttentionSelection(choice: AttentionChoice(layer: 0), named: false)]
         }
@@ -110,14 +111,15 @@ struct AttentionSelection {
             guard let n = Int(text), (1...count).contains(n) else { throw CommandError.usage("--\(name) must be 1 … \(count) or all, not '\(text)'") }
             return [n - 1]
         }
-        let chosenLayers = try pick(layer, "layer", count: layers) ?? [layers - 1]
+        let chosenLayers: [Int?] = try pick(layer, "layer", count: layers) ?? [model.defaultAttention.layer]
         let chosenHeads: [Int?] = try pick(head, "head", count: heads) ?? [nil]
         return chosenLayers.flatMap { l in chosenHeads.map { AttentionSelection(choice: AttentionChoice(layer: l, head: $0), named: true) } }
     }
 
-    /// The file-name suffix: empty for the default, else `layerL` or `layerL.headH` (1-based).
+    /// The file-name suffix: empty for the default, else `layerL`, `layerL.headH` (1-based) or,
+    /// for the mean over layers, `headH`.
     func suffix(among all: [AttentionSelection]) -> String {
         guard named, all.count > 1 || choice.head != nil else { return "" }
-        return "layer\(choice.layer + 1)" + (choice.head.map { ".head\($0 + 1)" } ?? "")
+        return [choice.layer.map { "layer\($0 + 1)" }, choice.head.map { "head\($0 + 1)" }].compactMap { $0 }.joined(separator: ".")
     }
 }

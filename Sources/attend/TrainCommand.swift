@@ -5,7 +5,10 @@ import Seq2Seq
 /// `attend train`: learns a model from a parallel corpus, validating as it goes.
 enum TrainCommand: Subcommand {
     static let name = "train"
-    static let summary = "train an RNN or Transformer encoder-decoder (default: biGRU + Bahdanau on Data/reverse)"
+    /// Lists the registered architectures, so that adding one needs no change here.
+    static var summary: String {
+        "train an encoder-decoder, --arch \(Architecture.variantNames.joined(separator: "|")) (default: biGRU + Bahdanau on Data/reverse)"
+    }
     static var usage: String {
         var text = """
         usage: attend train [--data DIR] [options]

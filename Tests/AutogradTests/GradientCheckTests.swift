@@ -104,6 +104,13 @@ final class GradientCheckTests: XCTestCase {
                 }
             },
         ],
+        // x [B, T, C_in], W [k, C_in, C_out]: centred, causal, unpadded with an even width.
+        .convolution: [
+            { g in check([random([2, 4, 3], &g), random([3, 3, 4], &g)]) { $0[0].convolved(with: $0[1], padding: (1, 1)) } },
+            { g in check([random([2, 5, 2], &g), random([3, 2, 6], &g)]) { $0[0].convolved(with: $0[1], padding: (2, 0)) } },
+            { g in check([random([3, 4, 2], &g), random([2, 2, 3], &g)]) { $0[0].convolved(with: $0[1], padding: (0, 1)) } },
+        ],
+        .glu: [{ g in check([random([2, 3, 8], &g, -2, 2)]) { $0[0].glu() } }],
         .gruCell: [
             { g in check([random([3, 12], &g, -2, 2), random([3, 12], &g, -2, 2), random([3, 4], &g)]) {
                 Tensor.gruCell(inputGates: $0[0], hiddenGates: $0[1], hidden: $0[2])

@@ -7,13 +7,15 @@ public protocol DecodingState {
     func selecting(rows indices: [Int]) -> Self
 }
 
-/// One of a model's attentions: a layer (0-based) and a head (0-based), or the mean over heads.
+/// One of a model's attentions: a layer (0-based) or the mean over layers, and a head (0-based)
+/// or the mean over heads.
 public struct AttentionChoice: Equatable, Sendable {
-    public var layer: Int
+    /// `nil`: the mean over the layers.
+    public var layer: Int?
     /// `nil`: the mean over the layer's heads.
     public var head: Int?
 
-    public init(layer: Int, head: Int? = nil) {
+    public init(layer: Int?, head: Int? = nil) {
         self.layer = layer
         self.head = head
     }
@@ -33,6 +35,9 @@ public protocol Seq2SeqModel: Module {
     /// many heads each has.
     var attentionLayers: Int { get }
     var attentionHeads: Int { get }
+    /// The attention `step` returns, which evaluation scores and `align` writes unless told
+    /// otherwise (by default the last layer's, averaged over heads).
+    var defaultAttention: AttentionChoice { get }
 
     /// Encodes sources and prepares the decoder's first state.
     /// - Parameters:
@@ -61,16 +66,19 @@ extension Seq2SeqModel {
     /// Whether decoding yields attention weights over the source (what `align` writes).
     public var hasAttention: Bool { attentionLayers > 0 }
 
-    /// One layer's attention, one head's or the mean over heads: per pair `[T + 1][S + 1]`.
-    /// - Parameters: - layer: 0-based. - head: 0-based, or `nil` for the mean.
-    public func forcedAttention(_ batch: Batch, layer: Int, head: Int?) -> [[[Float]]] {
+    /// One layer's attention or the mean over layers, one head's or the mean over heads: per
+    /// pair `[T + 1][S + 1]`.
+    /// - Parameters: - layer: 0-based, or `nil` for the mean. - head: 0-based, or `nil` for the mean.
+    public func forcedAttention(_ batch: Batch, layer: Int?, head: Int?) -> [[[Float]]] {
         forcedAttention(batch, choices: [AttentionChoice(layer: layer, head: head)])[0]
     }
 
-    /// The attention `step` returns (the last layer's, averaged over heads): per pair
-    /// `[T + 1][S + 1]`; empty rows without attention.
+    public var defaultAttention: AttentionChoice { AttentionChoice(layer: Swift.max(attentionLayers - 1, 0)) }
+
+    /// The attention `step` returns (`defaultAttention`): per pair `[T + 1][S + 1]`; empty rows
+    /// without attention.
     public func forcedAttention(_ batch: Batch) -> [[[Float]]] {
-        hasAttention ? forcedAttention(batch, layer: attentionLayers - 1, head: nil) : steppedAttention(batch)
+        hasAttention ? forcedAttention(batch, choices: [defaultAttention])[0] : steppedAttention(batch)
     }
 
     /// The teacher-forced cross-entropy of a batch (mean over its target tokens).
@@ -104,6 +112,28 @@ extension Seq2SeqModel {
                 state = next
             }
             return matrices
+        }
+    }
+}
+
+/// The rows of attention weights that belong to each pair's words, averaged over the chosen
+/// layers and heads: per pair `[T + 1][S + 1]`.
+/// - Parameters:
+///   - weights: per layer, `[B, h, T, S]`.
+///   - choice: one layer or all, one head or all.
+func attentionRows(_ weights: [Tensor], batch: Batch, choice: AttentionChoice) -> [[[Float]]] {
+    let layers = choice.layer.map { [weights[$0]] } ?? weights
+    guard let heads = layers.first?.shape[1] else { return [] }
+    let t = batch.targetLength, s = batch.sourceLength
+    let chosen = choice.head.map { $0..<$0 + 1 } ?? 0..<heads
+    let count = Float(chosen.count * layers.count)
+    return (0..<batch.size).map { b in
+        (0..<batch.targetLengths[b]).map { row in
+            (0..<batch.sourceLengths[b]).map { column in
+                layers.reduce(Float(0)) { sum, layer in
+                    chosen.reduce(sum) { $0 + layer.data[(($1 + b * heads) * t + row) * s + column] }
+                } / count
+            }
         }
     }
 }

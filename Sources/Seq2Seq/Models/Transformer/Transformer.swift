@@ -169,22 +169,9 @@ public final class Transformer: Seq2SeqModel {
         }
     }
 
-    /// Each choice's layer of cross-attention, one head's or averaged over heads, from one pass.
+    /// Each choice's layer of cross-attention (or their mean), one head's or averaged over heads, from one pass.
     public func forcedAttention(_ batch: Batch, choices: [AttentionChoice]) -> [[[[Float]]]] {
         let weights = crossAttention(batch)
-        return choices.map { Self.attentionRows(weights[$0.layer], batch: batch, head: $0.head) }
-    }
-
-    /// The rows of `weights` (`[B, h, T, S]`) that belong to each pair's words, one head's or the mean over heads.
-    static func attentionRows(_ weights: Tensor, batch: Batch, head: Int?) -> [[[Float]]] {
-        let heads = weights.shape[1], t = batch.targetLength, s = batch.sourceLength
-        let chosen = head.map { $0..<$0 + 1 } ?? 0..<heads
-        return (0..<batch.size).map { b in
-            (0..<batch.targetLengths[b]).map { row in
-                (0..<batch.sourceLengths[b]).map { column in
-                    chosen.reduce(Float(0)) { $0 + weights.data[(($1 + b * heads) * t + row) * s + column] } / Float(chosen.count)
-                }
-            }
-        }
+        return choices.map { attentionRows(weights, batch: batch, choice: $0) }
     }
 }
