@@ -209,6 +209,18 @@ extension Vector {
         return v
     }
 
+    /// The first `width` (≤ 16) elements at `p`, the other lanes set to `padding`.
+    @inline(__always)
+    static func loadBlock(_ p: UnsafePointer<Float>, _ width: Int, padding: Float) -> Lanes {
+        width == 16 ? load(p) : loadPartial(p, width, padding: padding)
+    }
+
+    /// Writes the first `width` (≤ 16) lanes of `v` to `p`.
+    @inline(__always)
+    static func storeBlock(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ width: Int) {
+        if width == 16 { store(v, p) } else { storePartial(v, p, width) }
+    }
+
     /// Writes the first `count` (< 16) lanes of `v` to `p`.
     @inline(__always)
     static func storePartial(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ count: Int) {

@@ -142,3 +142,12 @@ extension Vector {
         return m0.replacing(with: m1, where: m1 .> m0).max()
     }
 }
+
+extension Vector {
+    /// `y[i] = x[i]`, split over the `Parallel` pool when large.
+    public static func copy(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+        Parallel.forEachRange(count, grain: Parallel.elementGrain) { range in
+            (y + range.lowerBound).update(from: x + range.lowerBound, count: range.count)
+        }
+    }
+}
