@@ -191,6 +191,25 @@ extension Vector {
         return s.replacing(with: .nan, where: .!(v .>= 0))
     }
 
+    /// `Σ` of the 16 lanes as a tree of four adds (halves, then quarters, …): the standard
+    /// library's `sum()` is a generic loop over the lanes, called out of line.
+    @inline(__always)
+    static func laneSum(_ v: Lanes) -> Float {
+        let eight = v.lowHalf + v.highHalf
+        let four = eight.lowHalf + eight.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
+
+    /// The largest of the 16 lanes, by the same tree (no lane may be NaN).
+    @inline(__always)
+    static func laneMax(_ v: Lanes) -> Float {
+        let eight = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+        let four = eight.lowHalf.replacing(with: eight.highHalf, where: eight.highHalf .> eight.lowHalf)
+        let two = four.lowHalf.replacing(with: four.highHalf, where: four.highHalf .> four.lowHalf)
+        return Swift.max(two[0], two[1])
+    }
+
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> Lanes {
         UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)

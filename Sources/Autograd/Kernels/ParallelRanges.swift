@@ -7,19 +7,21 @@
 /// Reductions that must cut one sum into pieces use `fixedChunks`, whose count does not depend
 /// on the thread count either, and add the partial results in chunk order.
 extension Parallel {
-    /// Elements of a streaming element-wise kernel (a few ns per 16 lanes) below which the work
-    /// stays on the calling thread. Measured on the 2-core VM: a `run` of two tasks costs ~1 µs
-    /// with the worker spinning; an add of 2¹⁴ elements takes ~2 µs.
-    static let elementGrain = 1 << 14
-    /// The same for kernels that spend ~10× more per element (`tanh`, `exp`, row softmax).
-    static let transcendentalGrain = 1 << 11
+    /// Elements of a streaming element-wise kernel (an add: ~0.07 ns per element) below which
+    /// the work stays on the calling thread. Measured on the 2-core VM with the worker spinning:
+    /// an add of 2¹⁶ elements takes 4.6 µs on one thread and 3.5 µs split in two (a `run` costs
+    /// ~1 µs), 2¹⁸ elements 34 µs and 21 µs; at 2¹⁵ the split no longer pays.
+    static let elementGrain = 1 << 15
+    /// The same for kernels that spend ~5–10× more per element (`tanh`, `exp`, a softmax row).
+    static let transcendentalGrain = 1 << 13
 
-    /// How many pieces `count` units of work split into: 1 below `2 · grain` or with one thread,
-    /// else up to two per thread, so a worker that starts late leaves the caller half as much.
+    /// How many pieces `count` units of work split into: 1 below `2 · grain` or with one
+    /// thread, else one per thread (more pieces cost more than they balance: each claim and
+    /// completion moves a shared cache line between the cores).
     static func pieces(_ count: Int, grain: Int) -> Int {
         let threads = threadCount
         guard threads > 1, count >= 2 &* grain else { return 1 }
-        return Swift.min(count / grain, 2 &* threads)
+        return Swift.min(count / grain, threads)
     }
 
     /// Runs `body(range)` over consecutive pieces covering `0..<count`, each boundary a multiple

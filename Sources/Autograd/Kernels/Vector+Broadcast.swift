@@ -115,7 +115,7 @@ extension Vector {
                         s0 += width == 16 ? v : v.replacing(with: 0, where: laneIndices .>= Bits(repeating: Int32(width)))
                         j &+= 16
                     }
-                    let total = (s0 + s1).sum()
+                    let total = laneSum(s0 + s1)
                     out[r] = accumulate ? out[r] + total : total
                 }
             }

@@ -29,7 +29,7 @@ extension Vector {
             }
             i &+= 16
         }
-        return (s0 + s1).sum()
+        return laneSum(s0 + s1)
     }
 
     /// `y[i] = x[i] − shift`.
@@ -67,7 +67,7 @@ extension Vector {
             m0 = m0.replacing(with: v, where: v .> m0)
             i &+= 16
         }
-        return m0.replacing(with: m1, where: m1 .> m0).max()
+        return laneMax(m0.replacing(with: m1, where: m1 .> m0))
     }
 }
 

@@ -42,30 +42,43 @@ enum LayerNormRows {
     /// Rows per partial sum of `∂γ`, `∂β` in the pullback.
     static let chunk = 32
 
-    /// `x̂ = (x − μ)·(1/s)`, `y = x̂ ⊙ γ + β` for one row; returns `1/s`.
+    /// `x̂ = (x − μ)·(1/s)`, `y = x̂ ⊙ γ + β` for one row; returns `1/s`. Whole 16-lane
+    /// blocks first, then the partial block zero-padded (and masked out of the variance).
     @inline(__always)
     static func forward(_ x: UnsafePointer<Float>, _ gain: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
                         epsilon: Float, _ normalized: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                         _ width: Int) -> Float {
+        let whole = width & ~15, rest = width &- whole
         let mean = Vector.sum(x, width) / Float(width)
-        // Σ (x − μ)², the padded lanes of a partial block masked out.
-        var squares = Lanes()
+        var s0 = Lanes(), s1 = Lanes()
         var d = 0
-        while d < width {
-            let w = Swift.min(16, width &- d)
-            let centred = Vector.loadBlock(x + d, w, padding: mean) - mean
-            squares = squares.addingProduct(centred, centred)
+        while d &+ 32 <= whole {
+            let c0 = Vector.load(x + d) - mean, c1 = Vector.load(x + (d &+ 16)) - mean
+            s0 = s0.addingProduct(c0, c0)
+            s1 = s1.addingProduct(c1, c1)
+            d &+= 32
+        }
+        if d < whole {
+            let c = Vector.load(x + d) - mean
+            s0 = s0.addingProduct(c, c)
+        }
+        if rest > 0 {
+            let c = Vector.loadPartial(x + whole, rest, padding: mean) - mean  // padded lanes are 0
+            s1 = s1.addingProduct(c, c)
+        }
+        let inverse = 1 / (Vector.laneSum(s0 + s1) / Float(width) + epsilon).squareRoot()
+        d = 0
+        while d < whole {
+            let n = (Vector.load(x + d) - mean) * inverse
+            Vector.store(n, normalized + d)
+            Vector.store(Vector.load(bias + d).addingProduct(n, Vector.load(gain + d)), y + d)
             d &+= 16
         }
-        let variance = squares.sum() / Float(width)
-        let inverse = 1 / (variance + epsilon).squareRoot()
-        d = 0
-        while d < width {
-            let w = Swift.min(16, width &- d)
-            let n = (Vector.loadBlock(x + d, w, padding: 0) - mean) * inverse
-            Vector.storeBlock(n, normalized + d, w)
-            Vector.storeBlock(Vector.loadBlock(bias + d, w, padding: 0).addingProduct(n, Vector.loadBlock(gain + d, w, padding: 0)), y + d, w)
-            d &+= 16
+        if rest > 0 {
+            let n = (Vector.loadPartial(x + d, rest, padding: 0) - mean) * inverse
+            Vector.storePartial(n, normalized + d, rest)
+            let b = Vector.loadPartial(bias + d, rest, padding: 0), g = Vector.loadPartial(gain + d, rest, padding: 0)
+            Vector.storePartial(b.addingProduct(n, g), y + d, rest)
         }
         return inverse
     }
@@ -105,13 +118,19 @@ enum LayerNormRows {
     @inline(__always)
     static func accumulateParameterGradients(_ g: UnsafePointer<Float>, _ n: UnsafePointer<Float>,
                                              _ sumGN: UnsafeMutablePointer<Float>, _ sumG: UnsafeMutablePointer<Float>, _ width: Int) {
+        let whole = width & ~15
         var d = 0
-        while d < width {
-            let w = Swift.min(16, width &- d)
-            let gv = Vector.loadBlock(g + d, w, padding: 0)
-            Vector.storeBlock(Vector.loadBlock(sumGN + d, w, padding: 0).addingProduct(gv, Vector.loadBlock(n + d, w, padding: 0)), sumGN + d, w)
-            Vector.storeBlock(Vector.loadBlock(sumG + d, w, padding: 0) + gv, sumG + d, w)
+        while d < whole {
+            let gv = Vector.load(g + d)
+            Vector.store(Vector.load(sumGN + d).addingProduct(gv, Vector.load(n + d)), sumGN + d)
+            Vector.store(Vector.load(sumG + d) + gv, sumG + d)
             d &+= 16
+        }
+        if d < width {
+            let w = width &- d, gv = Vector.loadPartial(g + d, w, padding: 0)
+            Vector.storePartial(Vector.loadPartial(sumGN + d, w, padding: 0).addingProduct(gv, Vector.loadPartial(n + d, w, padding: 0)),
+                                sumGN + d, w)
+            Vector.storePartial(Vector.loadPartial(sumG + d, w, padding: 0) + gv, sumG + d, w)
         }
     }
 
@@ -119,23 +138,31 @@ enum LayerNormRows {
     @inline(__always)
     static func inputGradient(_ g: UnsafePointer<Float>, _ n: UnsafePointer<Float>, _ gain: UnsafePointer<Float>,
                               _ inverse: Float, _ dx: UnsafeMutablePointer<Float>, accumulate: Bool, _ width: Int) {
+        let whole = width & ~15, rest = width &- whole
         var sumG = Lanes(), sumGN = Lanes()
         var d = 0
-        while d < width {
-            let w = Swift.min(16, width &- d)
-            let scaled = Vector.loadBlock(g + d, w, padding: 0) * Vector.loadBlock(gain + d, w, padding: 0)
+        while d < whole {
+            let scaled = Vector.load(g + d) * Vector.load(gain + d)
             sumG += scaled
-            sumGN = sumGN.addingProduct(scaled, Vector.loadBlock(n + d, w, padding: 0))
+            sumGN = sumGN.addingProduct(scaled, Vector.load(n + d))
             d &+= 16
         }
-        let meanG = sumG.sum() / Float(width), meanGN = sumGN.sum() / Float(width)
+        if rest > 0 {
+            let scaled = Vector.loadPartial(g + d, rest, padding: 0) * Vector.loadPartial(gain + d, rest, padding: 0)
+            sumG += scaled
+            sumGN = sumGN.addingProduct(scaled, Vector.loadPartial(n + d, rest, padding: 0))
+        }
+        let meanG = Vector.laneSum(sumG) / Float(width), meanGN = Vector.laneSum(sumGN) / Float(width)
         d = 0
-        while d < width {
-            let w = Swift.min(16, width &- d)
-            let scaled = Vector.loadBlock(g + d, w, padding: 0) * Vector.loadBlock(gain + d, w, padding: 0)
-            let v = (scaled - meanG).addingProduct(Vector.loadBlock(n + d, w, padding: 0), -meanGN) * inverse
-            Vector.storeBlock(accumulate ? Vector.loadBlock(dx + d, w, padding: 0) + v : v, dx + d, w)
+        while d < whole {
+            let v = ((Vector.load(g + d) * Vector.load(gain + d)) - meanG).addingProduct(Vector.load(n + d), -meanGN) * inverse
+            Vector.store(accumulate ? Vector.load(dx + d) + v : v, dx + d)
             d &+= 16
+        }
+        if rest > 0 {
+            let scaled = Vector.loadPartial(g + d, rest, padding: 0) * Vector.loadPartial(gain + d, rest, padding: 0)
+            let v = (scaled - meanG).addingProduct(Vector.loadPartial(n + d, rest, padding: 0), -meanGN) * inverse
+            Vector.storePartial(accumulate ? Vector.loadPartial(dx + d, rest, padding: 0) + v : v, dx + d, rest)
         }
     }
 }

@@ -109,7 +109,7 @@ enum SoftmaxRows {
             let e = Vector.exp(Vector.loadPartial(x + i, count &- i, padding: -.infinity) - shift)
             s += e
         }
-        return s.sum()
+        return Vector.laneSum(s)
     }
 
     /// `y[i] = (x[i] − a) − b`.
@@ -152,7 +152,7 @@ enum SoftmaxRows {
             totals += gv.replacing(with: 0, where: .!(yv .> -Float.infinity))
             i &+= 16
         }
-        let total = totals.sum()
+        let total = Vector.laneSum(totals)
         i = 0
         while i < n {
             let width = Swift.min(16, n &- i)

@@ -67,7 +67,7 @@ enum AdditiveScoreRows {
                     Vector.storePartial(th, tr + a, w)
                     energy = energy.addingProduct(Vector.loadPartial(v + a, w, padding: 0), th)  // padded v is 0
                 }
-                e[row] = energy.sum()
+                e[row] = Vector.laneSum(energy)
             }
         }
     }
