@@ -28,7 +28,10 @@ enum MemoryWeightingsDump {
         let heads = model.readHeadCount
         let suffixes = ["write"] + (heads == 1 ? ["read"] : (1...heads).map { "read\($0)" })
         let slots = (0..<model.memorySlots).map(String.init)
-        let outputs = try suffixes.map { try AlignmentOutput(format: format, path: out, suffix: $0) }
+        let outputs = try suffixes.map { suffix in
+            try AlignmentOutput(format: format, path: out, suffix: suffix,
+                                axes: HeatmapAxes(columns: "slot", rows: suffix == "write" ? "source" : "target"))
+        }
         let batchSize = 64
         for start in stride(from: 0, to: sources.count, by: batchSize) {
             let range = start..<min(start + batchSize, sources.count)

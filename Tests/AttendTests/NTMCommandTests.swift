@@ -60,6 +60,8 @@ final class NTMCommandTests: XCTestCase {
         for row in write.rows + read.rows { XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-5) }
         XCTAssertEqual(try corpus.attend(aligned + ["--format", "svg", "--out", "pictures"]).status, 0)
         XCTAssertTrue(corpus.exists("pictures/000006.write.svg") && corpus.exists("pictures/000006.read1.svg"))
+        let picture = try corpus.text("pictures/000001.write.svg")
+        XCTAssertTrue(picture.contains(">slot →<") && picture.contains(">source ↓<"), "the captions name slots and source steps")
 
         // Heads of the derived attention.
         XCTAssertEqual(try corpus.attend(aligned.dropLast() + ["--head", "all", "--out", "heads"]).status, 0)
