@@ -78,8 +78,9 @@ enum AlignCommand: Subcommand {
                 let suffixes = try MemoryWeightingsDump.write(memoryModel, sources: sources, targets: targets,
                                                               encode: (trained.sourceVocabulary.encode, trained.targetVocabulary.encode),
                                                               format: format, out: out)
-                return standardError("attend: wrote the memory weightings of \(sources.count) sentences (\(format.rawValue), "
-                                     + "\(suffixes.joined(separator: ", "))) to \(out)")
+                standardError("attend: wrote the memory weightings of \(sources.count) sentences (\(format.rawValue), "
+                              + "\(suffixes.joined(separator: ", "))) to \(out)")
+                return
             }
             let outputs = try selections.map { try AlignmentOutput(format: format, path: out, suffix: $0.suffix(among: selections)) }
             let batchSize = 64
