@@ -36,6 +36,17 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    func testCoverageScoresMatchComposedForm() {
+        var g = SeededGenerator(seed: 15)
+        let inputs = [random([2, 6], &g), random([2, 4, 6], &g), random([6], &g), random([2, 4], &g, 0, 2), random([6], &g)]
+        assertSameValuesAndGradients(inputs, fused: {
+            Tensor.additiveScores(query: $0[0], keys: $0[1], vector: $0[2], coverage: $0[3], coverageWeights: $0[4])
+        }) { x in
+            let t = (x[0].reshaped([2, 1, 6]) + x[1] + x[3].reshaped([2, 4, 1]) * x[4]).tanh()
+            return t.matmul(x[2].reshaped([6, 1])).reshaped([2, 4])
+        }
+    }
+
     // MARK: - Recurrent layer
 
     /// The fused layer against its steps composed from `matmul`, the cell ops and the blend
