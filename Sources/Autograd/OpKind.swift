@@ -27,5 +27,5 @@ public enum OpKind: String, CaseIterable, Sendable {
     // Convolution.swift, GLU.swift
     case convolution, glu
     // Fused/: each also checked against its composed form
-    case gruCell, lstmCell, additiveScores, coverageScores, scaledDotProductAttention, recurrentLayer
+    case gruCell, lstmCell, additiveScores, scaledDotProductAttention, recurrentLayer
 }

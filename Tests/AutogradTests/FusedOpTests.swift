@@ -36,7 +36,7 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
-    func testCoverageScoresMatchComposedForm() {
+    func testAdditiveScoresWithCoverageMatchComposedForm() {
         var g = SeededGenerator(seed: 15)
         let inputs = [random([2, 6], &g), random([2, 4, 6], &g), random([6], &g), random([2, 4], &g, 0, 2), random([6], &g)]
         assertSameValuesAndGradients(inputs, fused: {

@@ -1,6 +1,6 @@
 import Autograd
 
-/// Something with named trainable parameters.
+/// Something with named trainable parameters (and, for a few, buffers).
 ///
 /// Names follow PyTorch's `state_dict` keys (`weight`, `bias`, `weight_ih_l0`, …), and a
 /// composite module prefixes its children's names (`encoder.rnn.weight_ih_l0`), so a
@@ -23,12 +23,11 @@ extension Module {
 
     public func zeroGradients() { for p in parameters { p.zeroGrad() } }
 
+    /// None, unless the module says otherwise.
+    public var namedBuffers: [(name: String, tensor: Tensor)] { [] }
+
     /// Everything a checkpoint stores of the module: its parameters, then its buffers.
     public var namedState: [(name: String, tensor: Tensor)] { namedParameters + namedBuffers }
-}
-
-extension Module {
-    public var namedBuffers: [(name: String, tensor: Tensor)] { [] }
 }
 
 /// Prefixes every name of `module`'s parameters with `prefix.`.
