@@ -26,6 +26,9 @@ public enum OpKind: String, CaseIterable, Sendable {
     case dropout
     // Convolution.swift, GLU.swift
     case convolution, glu
+    // Softplus.swift, CosineSimilarity.swift, CircularConvolution.swift, Sharpening.swift,
+    // MemoryWrite.swift: the Neural Turing Machine's addressing and write
+    case softplus, cosineSimilarity, circularConvolution, sharpening, memoryWrite
     // Fused/: each also checked against its composed form
     case gruCell, lstmCell, additiveScores, scaledDotProductAttention, recurrentLayer
 }

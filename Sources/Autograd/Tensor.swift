@@ -110,6 +110,38 @@ public final class Tensor {
         grad = fresh
         return fresh.data
     }
+
+    /// The gradient buffer for a pullback that writes every element, and whether it must add:
+    /// with no gradient yet, a fresh buffer comes back *uninitialised* with `accumulate` false,
+    /// and the pullback stores (`=`) its values, zeros included, into every element. That spares
+    /// the zero fill and the read of the zeros (`gradientPointer()` costs both).
+    func gradientBuffer() -> (pointer: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        if let grad { return (grad.data, true) }
+        let fresh = Tensor(uninitializedShape: shape)
+        grad = fresh
+        return (fresh.data, false)
+    }
+
+    /// `grad += gradient` for a gradient of the same element count (any shape).
+    ///
+    /// With no gradient yet, `adopting` makes this tensor's gradient share `gradient`'s storage
+    /// instead of copying it. That is safe for the gradient a pullback receives: the tape drops
+    /// an output's gradient as soon as its pullback returns, and no pullback writes into the one
+    /// it received. A pullback adopts for at most one input; the others copy (`adopting: false`),
+    /// or a later `+=` into one input's gradient would change another's.
+    func accumulateGradient(_ gradient: Tensor, adopting: Bool) {
+        precondition(gradient.count == count, "gradient of \(gradient.count) elements for shape \(shape)")
+        if let grad {
+            let g = Vector.Operand.full(gradient.data, count)
+            Vector.map(Lane.Pass.self, rows: 1, n: count, g, g, g, into: grad.data, accumulate: true)
+        } else if adopting {
+            grad = Tensor(shape: shape, storage: gradient.storage)
+        } else {
+            let fresh = Tensor(uninitializedShape: shape)
+            Vector.copy(gradient.data, fresh.data, count)
+            grad = fresh
+        }
+    }
 }
 
 extension Tensor: CustomStringConvertible {

@@ -8,7 +8,7 @@ enum AlignCommand: Subcommand {
     static var usage: String {
         """
         usage: attend align --model CHECKPOINT --src FILE [--tgt FILE] [--format csv|long|pharaoh|svg] --out PATH
-                            [--layer L|all] [--head H|all]
+                            [--layer L|all] [--head H|all] [--memory]
 
         \(OptionHelp.lines(Settings.options, defaults: Settings()))
           --format:  csv: PATH/000001.csv … (target × source matrix, </s> included, rows sum to 1)
@@ -17,6 +17,8 @@ enum AlignCommand: Subcommand {
                      svg: PATH/000001.svg … heatmaps for a browser
           Several layers or heads put their names in the files: 000001.layer2.head3.csv, align.layer1.txt
           Hard attention (--attention hard) reads the most probable location; align writes its distribution α (pharaoh: the argmax)
+          --memory:  000001.write.csv (a row per source step) and 000001.read.csv (a row per target step; read1, read2, …
+                     with several read heads), a column per memory slot
         """
     }
 
@@ -28,6 +30,7 @@ enum AlignCommand: Subcommand {
         var out: String?
         var layer: String?
         var head: String?
+        var memory = false
         var engine = EngineSettings()
 
         static let options: [Option<Settings>] = CheckpointSetting.options.map { $0.lifted(\.checkpoint) } + [
@@ -39,6 +42,7 @@ enum AlignCommand: Subcommand {
                   help: "for models with several attention layers, which decoder layer, 1 … L; by default a Transformer's last, "
                       + "the average over a conv model's layers"),
             .text("head", \.head, valueName: "H|all", unset: "the mean over heads", help: "for models with several heads, which one, 1 … h"),
+            .flag("memory", \.memory, help: "for models with an external memory (--arch ntm): the raw write and read weightings over its slots"),
         ] + EngineSettings.options.map { $0.lifted(\.engine) }
     }
 
@@ -52,10 +56,12 @@ enum AlignCommand: Subcommand {
         let format = settings.format
         try settings.engine.apply()
         let trained = try loadModel(modelPath)
-        guard trained.model.hasAttention else {
+        let memoryModel = try settings.memory
+            ? MemoryWeightingsDump.check(trained.model, format: format, out: out, layer: settings.layer, head: settings.head) : nil
+        guard trained.model.hasAttention || memoryModel != nil else {
             throw CommandError.failure("this model has no attention (--attention none), so it has no alignment to dump")
         }
-        let selections = try AttentionSelection.parse(layer: settings.layer, head: settings.head, model: trained.model)
+        let selections = memoryModel != nil ? [] : try AttentionSelection.parse(layer: settings.layer, head: settings.head, model: trained.model)
         let sources = try readLines(sourcePath).map(ParallelCorpus.tokenize)
         let targets: [[String]]
         if let targetPath = settings.target {
@@ -69,6 +75,14 @@ enum AlignCommand: Subcommand {
             targets = decoded.map { trained.targetVocabulary.decode($0.tokens) }
         }
         do {
+            if let memoryModel {
+                let suffixes = try MemoryWeightingsDump.write(memoryModel, sources: sources, targets: targets,
+                                                              encode: (trained.sourceVocabulary.encode, trained.targetVocabulary.encode),
+                                                              format: format, out: out)
+                standardError("attend: wrote the memory weightings of \(sources.count) sentences (\(format.rawValue), "
+                              + "\(suffixes.joined(separator: ", "))) to \(out)")
+                return
+            }
             let outputs = try selections.map { try AlignmentOutput(format: format, path: out, suffix: $0.suffix(among: selections)) }
             let batchSize = 64
             for start in stride(from: 0, to: sources.count, by: batchSize) {

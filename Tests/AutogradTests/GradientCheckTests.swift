@@ -111,6 +111,26 @@ final class GradientCheckTests: XCTestCase {
             { g in check([random([3, 4, 2], &g), random([2, 2, 3], &g)]) { $0[0].convolved(with: $0[1], padding: (0, 1)) } },
         ],
         .glu: [{ g in check([random([2, 3, 8], &g, -2, 2)]) { $0[0].glu() } }],
+        .softplus: [{ g in check([random([4, 5], &g, -4, 4)]) { $0[0].softplus() } }],
+        // keys [B, h, M] against memory rows [B, N, M]: B = 2, h = 2, N = 3, M = 4.
+        .cosineSimilarity: [
+            { g in check([random([2, 2, 4], &g), random([2, 3, 4], &g)]) { Tensor.cosineSimilarity(keys: $0[0], memory: $0[1]) } },
+        ],
+        // Shifts −1…1 over 5 slots, and −2…2 over 4 (a shift wraps past a neighbour's).
+        .circularConvolution: [
+            { g in check([random([2, 3, 5], &g, 0, 1), random([2, 3, 3], &g, 0, 1)]) { $0[0].circularConvolution(shifts: $0[1]) } },
+            { g in check([random([3, 4], &g, 0, 1), random([3, 5], &g, 0, 1)]) { $0[0].circularConvolution(shifts: $0[1]) } },
+        ],
+        // w̃ > 0 away from 0 (ln w̃), γ ≥ 1.
+        .sharpening: [
+            { g in check([random([2, 3, 5], &g, 0.05, 1), random([2, 3, 1], &g, 1, 3)]) { $0[0].sharpened(gamma: $0[1]) } },
+        ],
+        // memory [B, N, M], w [B, N], e ∈ (0, 1), a [B, M]: B = 2, N = 3, M = 4.
+        .memoryWrite: [
+            { g in check([random([2, 3, 4], &g), random([2, 3], &g, 0, 1), random([2, 4], &g, 0, 1), random([2, 4], &g)]) {
+                Tensor.memoryWrite(memory: $0[0], weighting: $0[1], erase: $0[2], add: $0[3])
+            } },
+        ],
         .gruCell: [
             { g in check([random([3, 12], &g, -2, 2), random([3, 12], &g, -2, 2), random([3, 4], &g)]) {
                 Tensor.gruCell(inputGates: $0[0], hiddenGates: $0[1], hidden: $0[2])

@@ -191,6 +191,25 @@ extension Vector {
         return s.replacing(with: .nan, where: .!(v .>= 0))
     }
 
+    /// `Σ` of the 16 lanes as a tree of four adds (halves, then quarters, …): the standard
+    /// library's `sum()` is a generic loop over the lanes, called out of line.
+    @inline(__always)
+    static func laneSum(_ v: Lanes) -> Float {
+        let eight = v.lowHalf + v.highHalf
+        let four = eight.lowHalf + eight.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
+
+    /// The largest of the 16 lanes, by the same tree (no lane may be NaN).
+    @inline(__always)
+    static func laneMax(_ v: Lanes) -> Float {
+        let eight = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+        let four = eight.lowHalf.replacing(with: eight.highHalf, where: eight.highHalf .> eight.lowHalf)
+        let two = four.lowHalf.replacing(with: four.highHalf, where: four.highHalf .> four.lowHalf)
+        return Swift.max(two[0], two[1])
+    }
+
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> Lanes {
         UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
@@ -207,6 +226,18 @@ extension Vector {
         var v = Lanes(repeating: padding)
         for j in 0..<count { v[j] = p[j] }
         return v
+    }
+
+    /// The first `width` (≤ 16) elements at `p`, the other lanes set to `padding`.
+    @inline(__always)
+    static func loadBlock(_ p: UnsafePointer<Float>, _ width: Int, padding: Float) -> Lanes {
+        width == 16 ? load(p) : loadPartial(p, width, padding: padding)
+    }
+
+    /// Writes the first `width` (≤ 16) lanes of `v` to `p`.
+    @inline(__always)
+    static func storeBlock(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ width: Int) {
+        if width == 16 { store(v, p) } else { storePartial(v, p, width) }
     }
 
     /// Writes the first `count` (< 16) lanes of `v` to `p`.

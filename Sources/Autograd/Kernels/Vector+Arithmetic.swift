@@ -90,7 +90,7 @@ extension Vector {
             i &+= 16
         }
         if i < count { s1 += loadPartial(x + i, count &- i, padding: 0) }
-        return ((s0 + s1) + (s2 + s3)).sum()
+        return laneSum((s0 + s1) + (s2 + s3))
     }
 
     /// `Σᵢ a[i] · b[i]`; 0 for `count == 0`.
@@ -112,7 +112,7 @@ extension Vector {
             s1 = s1.addingProduct(loadPartial(a + i, count &- i, padding: 0),
                                   loadPartial(b + i, count &- i, padding: 0))
         }
-        return ((s0 + s1) + (s2 + s3)).sum()
+        return laneSum((s0 + s1) + (s2 + s3))
     }
 
     /// `Σᵢ x[i]²`, the squared Euclidean norm; 0 for `count == 0`.
@@ -139,6 +139,15 @@ extension Vector {
             i &+= 16
         }
         if any(sawNaN) { return .nan }
-        return m0.replacing(with: m1, where: m1 .> m0).max()
+        return laneMax(m0.replacing(with: m1, where: m1 .> m0))
+    }
+}
+
+extension Vector {
+    /// `y[i] = x[i]`, split over the `Parallel` pool when large.
+    public static func copy(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+        Parallel.forEachRange(count, grain: Parallel.elementGrain) { range in
+            (y + range.lowerBound).update(from: x + range.lowerBound, count: range.count)
+        }
     }
 }

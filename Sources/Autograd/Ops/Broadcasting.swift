@@ -27,9 +27,52 @@ struct Broadcast {
         self.aStrides = Broadcast.strides(of: paddedA, in: shape)
         self.bStrides = Broadcast.strides(of: paddedB, in: shape)
         self.fullShape = shape
+        self.layout = Broadcast.layout(paddedA, paddedB, shape)
     }
 
     private let fullShape: [Int]
+
+    /// How the operands line up with the output viewed as `[rows, n]`, for the fast paths.
+    let layout: Layout
+
+    enum Layout: Equatable {
+        /// Both operands have the output's shape: one contiguous pass.
+        case same
+        /// One operand has the output's shape; the other (`aIsBroadcast` says which) is a row
+        /// of `n` elements repeated over the rows (`[n]` or `[1, n]` over `[rows, n]`).
+        case row(n: Int, aIsBroadcast: Bool)
+        /// One operand has the output's shape; the other has one element per row, repeated
+        /// over `n` (`[rows, 1]` over `[rows, n]`; a single element is one row of `count`).
+        case column(n: Int, aIsBroadcast: Bool)
+        /// Anything else: the strided walk of `forEachRow`.
+        case general
+    }
+
+    private static func layout(_ a: [Int], _ b: [Int], _ full: [Int]) -> Layout {
+        if a == full && b == full { return .same }
+        let count = full.reduce(1, *)
+        guard count > 0 else { return .general }
+        if a == full, let pattern = pattern(of: b, in: full, count: count, aIsBroadcast: false) { return pattern }
+        if b == full, let pattern = pattern(of: a, in: full, count: count, aIsBroadcast: true) { return pattern }
+        return .general
+    }
+
+    /// `.column` when `small` matches `full` on its leading axes and is 1 after them; else
+    /// `.row` when it is 1 on its leading axes and matches `full` after them.
+    private static func pattern(of small: [Int], in full: [Int], count: Int, aIsBroadcast: Bool) -> Layout? {
+        let rank = full.count
+        var leading = 0
+        while leading < rank && small[leading] == full[leading] { leading += 1 }
+        if (leading..<rank).allSatisfy({ small[$0] == 1 }) {
+            return .column(n: count / Swift.max(small.reduce(1, *), 1), aIsBroadcast: aIsBroadcast)
+        }
+        var trailing = rank
+        while trailing > 0 && small[trailing - 1] == full[trailing - 1] { trailing -= 1 }
+        if (0..<trailing).allSatisfy({ small[$0] == 1 }) {
+            return .row(n: small.reduce(1, *), aIsBroadcast: aIsBroadcast)
+        }
+        return nil
+    }
 
     /// Row-major strides of `shape`, with 0 on the axes that are broadcast (extent 1 in
     /// `shape`, more in `target`).

@@ -12,10 +12,13 @@ extension Tensor {
         let scale = Tensor(uninitializedShape: shape)  // 0 or 1/(1 − p) per element
         for i in 0..<count { scale.data[i] = generator.nextUnit() < probability ? 0 : keep }
         let out = Tensor(uninitializedShape: shape)
-        for i in 0..<count { out.data[i] = x.data[i] * scale.data[i] }
+        let s = Vector.Operand.full(scale.data, count)
+        Vector.map(Lane.Product.self, rows: 1, n: count, .full(x.data, count), s, s, into: out.data, accumulate: false)
         return Tape.record(.dropout, output: out, inputs: [x]) { gradient in
-            let gx = x.gradientPointer(), g = gradient.data, s = scale.data
-            for i in 0..<x.count { gx[i] += g[i] * s[i] }
+            let (gx, accumulate) = x.gradientBuffer()
+            Vector.map(Lane.Product.self, rows: 1, n: x.count, .full(gradient.data, x.count), s, s,
+                       into: gx, accumulate: accumulate)
+            withExtendedLifetime(scale) {}
         }
     }
 }

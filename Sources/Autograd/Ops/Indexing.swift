@@ -21,8 +21,7 @@ extension Tensor {
         return Tape.record(.embedding, output: out, inputs: [table]) { gradient in
             let gw = table.gradientPointer(), g = gradient.data
             for (n, row) in indices.enumerated() where row != paddingIndex {
-                let source = g + n &* width, target = gw + row &* width
-                for e in 0..<width { target[e] += source[e] }
+                Vector.add(gw + row &* width, g + n &* width, gw + row &* width, width)
             }
         }
     }
@@ -37,14 +36,24 @@ extension Tensor {
         outShape[axis] = length
         let out = Tensor(uninitializedShape: outShape)
         let sourceBlock = shape[axis] &* inner, block = length &* inner, skip = start &* inner
-        for o in 0..<outer {
-            (out.data + o &* block).update(from: x.data + (o &* sourceBlock &+ skip), count: block)
+        let grain = Swift.max(1, Parallel.elementGrain / Swift.max(block, 1))
+        Parallel.forEachRange(outer, grain: grain, alignment: 1) { range in
+            for o in range { (out.data + o &* block).update(from: x.data + (o &* sourceBlock &+ skip), count: block) }
         }
         return Tape.record(.slice, output: out, inputs: [x]) { gradient in
-            let gx = x.gradientPointer(), g = gradient.data
-            for o in 0..<outer {
-                let source = g + o &* block, target = gx + (o &* sourceBlock &+ skip)
-                for i in 0..<block { target[i] += source[i] }
+            // A fresh gradient gets the slice copied in and zeros around it, in one pass.
+            let (gx, accumulate) = x.gradientBuffer(), g = gradient.data
+            Parallel.forEachRange(outer, grain: grain, alignment: 1) { range in
+                for o in range {
+                    let source = g + o &* block, target = gx + (o &* sourceBlock &+ skip)
+                    if accumulate {
+                        Vector.add(target, source, target, block)
+                    } else {
+                        (gx + o &* sourceBlock).update(repeating: 0, count: skip)
+                        target.update(from: source, count: block)
+                        (target + block).update(repeating: 0, count: sourceBlock &- skip &- block)
+                    }
+                }
             }
         }
     }

@@ -37,8 +37,12 @@ extension Tensor {
         var total = 0.0
         for i in 0..<count { total += Double(data[i]) }
         return Tape.record(.sumAll, output: Tensor(Float(total)), inputs: [x]) { gradient in
-            let gx = x.gradientPointer(), g = gradient.data[0]
-            for i in 0..<x.count { gx[i] += g }
+            let (gx, accumulate) = x.gradientBuffer(), g = gradient.data[0]
+            if accumulate {
+                Vector.affineRow(gx, scale: 1, shift: g, into: gx, accumulate: false, x.count)
+            } else {
+                gx.update(repeating: g, count: x.count)
+            }
         }
     }
 
@@ -56,22 +60,28 @@ extension Tensor {
         precondition(axis >= 0 && axis < rank, "\(kind): axis \(axis) of \(shape)")
         let x = self
         let outer = shape.outerCount(before: axis), inner = shape.innerCount(after: axis), n = shape[axis]
-        let out = Tensor(shape: reducedShape(axis, keepingAxis), repeating: 0)
+        let out = Tensor(uninitializedShape: reducedShape(axis, keepingAxis))
         for o in 0..<outer {
             let target = out.data + o &* inner
-            for k in 0..<n {
-                let source = x.data + (o &* n &+ k) &* inner
-                for i in 0..<inner { target[i] += source[i] }
+            if inner == 1 {
+                target[0] = Vector.sum(x.data + o &* n, n) * scale
+                continue
             }
-            if scale != 1 { for i in 0..<inner { target[i] *= scale } }
+            target.update(repeating: 0, count: inner)
+            for k in 0..<n { Vector.add(target, x.data + (o &* n &+ k) &* inner, target, inner) }
+            if scale != 1 { Vector.scaleRow(target, by: scale, target, inner) }
         }
         return Tape.record(kind, output: out, inputs: [x]) { gradient in
-            let gx = x.gradientPointer()
+            let (gx, accumulate) = x.gradientBuffer()
             for o in 0..<outer {
                 let source = gradient.data + o &* inner
                 for k in 0..<n {
                     let target = gx + (o &* n &+ k) &* inner
-                    for i in 0..<inner { target[i] += scale * source[i] }
+                    if inner == 1 {
+                        target[0] = (accumulate ? target[0] : 0) + scale * source[0]
+                    } else {
+                        Vector.affineRow(source, scale: scale, shift: 0, into: target, accumulate: accumulate, inner)
+                    }
                 }
             }
         }

@@ -6,8 +6,8 @@ extension Tensor {
         let x = self
         let out = Tensor(shape: newShape, storage: storage)
         return Tape.record(.reshape, output: out, inputs: [x]) { gradient in
-            let gx = x.gradientPointer(), g = gradient.data
-            for i in 0..<x.count { gx[i] += g[i] }
+            // The same elements: the output's gradient is the input's, taken over without a copy.
+            x.accumulateGradient(gradient, adopting: true)
         }
     }
 
@@ -21,7 +21,8 @@ extension Tensor {
         plan.apply(x.data, out.data, accumulate: false)
         return Tape.record(.permute, output: out, inputs: [x]) { gradient in
             // The inverse permutation carries the gradient back.
-            plan.inverse.apply(gradient.data, x.gradientPointer(), accumulate: true)
+            let (gx, accumulate) = x.gradientBuffer()
+            plan.inverse.apply(gradient.data, gx, accumulate: accumulate)
         }
     }
 
@@ -57,26 +58,33 @@ extension Tensor {
     }
 
     /// Interleaves, for each of `outer` outer positions, block `i` of tensor `i` in order.
+    /// Large joins copy one tensor per task on the `Parallel` pool, forward and backward.
     private static func joined(_ tensors: [Tensor], kind: OpKind, outShape: [Int], outer: Int, blocks: [Int]) -> Tensor {
         let out = Tensor(uninitializedShape: outShape)
         let row = blocks.reduce(0, +)
-        var offset = 0
-        for (t, block) in zip(tensors, blocks) {
-            for o in 0..<outer { (out.data + (o &* row &+ offset)).update(from: t.data + o &* block, count: block) }
-            offset += block
+        var offsets = [Int](repeating: 0, count: tensors.count)
+        for i in 1..<Swift.max(tensors.count, 1) { offsets[i] = offsets[i - 1] + blocks[i - 1] }
+        let parallel = Parallel.pieces(out.count, grain: Parallel.elementGrain) > 1
+        let copy = { (t: Int) in
+            let block = blocks[t], source = tensors[t].data, target = out.data + offsets[t]
+            for o in 0..<outer { (target + o &* row).update(from: source + o &* block, count: block) }
         }
+        if parallel { Parallel.run(tasks: tensors.count, copy) } else { for t in tensors.indices { copy(t) } }
         return Tape.record(kind, output: out, inputs: tensors) { gradient in
-            var offset = 0
-            for (t, block) in zip(tensors, blocks) {
-                if t.requiresGrad {
-                    let gt = t.gradientPointer()
-                    for o in 0..<outer {
-                        let source = gradient.data + (o &* row &+ offset), target = gt + o &* block
-                        for i in 0..<block { target[i] += source[i] }
+            // Gradient buffers are made here, on the calling thread, before any task runs.
+            let targets = tensors.map { $0.requiresGrad ? $0.gradientBuffer() : nil }
+            let scatter = { (t: Int) in
+                guard let (target, accumulate) = targets[t] else { return }
+                let block = blocks[t], source = UnsafePointer(gradient.data) + offsets[t]
+                for o in 0..<outer {
+                    if accumulate {
+                        Vector.add(target + o &* block, source + o &* row, target + o &* block, block)
+                    } else {
+                        (target + o &* block).update(from: source + o &* row, count: block)
                     }
                 }
-                offset += block
             }
+            if parallel { Parallel.run(tasks: tensors.count, scatter) } else { for t in tensors.indices { scatter(t) } }
         }
     }
 }
@@ -98,7 +106,8 @@ struct Permutation {
         inverse = InversePermutation(shape: outShape, axes: back)
     }
 
-    /// `target[outIndex] (+)= source[permuted index]`.
+    /// `target[outIndex] (+)= source[permuted index]`, split by output rows over the `Parallel`
+    /// pool when large; a row whose source is contiguous is one copy (or one vector add).
     func apply(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let rank = outShape.count
         let total = outShape.reduce(1, *)
@@ -106,16 +115,36 @@ struct Permutation {
             if total == 1 { target[0] = (accumulate ? target[0] : 0) + source[0] }
             return
         }
+        let n = outShape[rank - 1]
+        Parallel.forEachRange(total / Swift.max(n, 1), grain: Swift.max(1, Parallel.elementGrain / Swift.max(n, 1)),
+                              alignment: 1) { rows in
+            apply(source, target, accumulate: accumulate, rows: rows)
+        }
+    }
+
+    private func apply(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, accumulate: Bool,
+                       rows: Range<Int>) {
+        let rank = outShape.count
         let n = outShape[rank - 1], step = sourceStrides[rank - 1]
+        // The multi-index of the first row's first element, and its source offset.
         var index = [Int](repeating: 0, count: rank)
-        var sourceOffset = 0, out = 0
-        while out < total {
-            if accumulate {
-                for t in 0..<n { target[out &+ t] += source[sourceOffset &+ t &* step] }
-            } else {
-                for t in 0..<n { target[out &+ t] = source[sourceOffset &+ t &* step] }
+        var sourceOffset = 0
+        var rest = rows.lowerBound
+        for axis in stride(from: rank - 2, through: 0, by: -1) {
+            index[axis] = rest % outShape[axis]
+            rest /= outShape[axis]
+            sourceOffset += index[axis] * sourceStrides[axis]
+        }
+        var out = rows.lowerBound &* n
+        for _ in rows {
+            let from = source + sourceOffset, to = target + out
+            switch (step == 1, accumulate) {
+            case (true, false): to.update(from: from, count: n)
+            case (true, true): Vector.add(to, from, to, n)
+            case (false, false): for t in 0..<n { to[t] = from[t &* step] }
+            case (false, true): for t in 0..<n { to[t] += from[t &* step] }
             }
-            out += n
+            out &+= n
             var axis = rank - 2
             while axis >= 0 {
                 index[axis] += 1

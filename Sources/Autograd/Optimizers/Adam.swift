@@ -66,8 +66,14 @@ final class AdamMoments {
 
     /// One Adam update of every parameter with a gradient. `l2Decay` is added to the gradient
     /// (Adam); `decoupledDecay` first shrinks the parameter, `p = p·(1 − η·λ)` (AdamW).
+    ///
+    /// The parameters are cut into pieces of at most `piece` elements (a multiple of 16), and
+    /// the pieces of all parameters run as the tasks of one `Parallel` job. Every element's
+    /// update is independent of the others, so the split changes no bit.
     func step(learningRate: Float, l2Decay: Float, decoupledDecay: Float) {
         stepCount += 1
+        var pieces: [(buffers: [UnsafeMutablePointer<Float>], count: Int, coefficients: Coefficients)] = []
+        var total = 0
         for (index, parameter) in parameters.enumerated() {
             guard let grad = parameter.grad else { continue }
             parameterSteps[index] += 1
@@ -79,9 +85,24 @@ final class AdamMoments {
                                             inverseCorrection2Root: inverseCorrection2Root, l2Decay: l2Decay,
                                             shrink: 1 - learningRate * decoupledDecay)
             let buffers = [parameter.data, grad.data, firstMoments[index].data, secondMoments[index].data]
-            Vector.applyInBlocks(parameter.count, buffers) { Self.update($0[0], $0[1], $0[2], $0[3], $1, coefficients) }
+            for lower in stride(from: 0, to: parameter.count, by: Self.piece) {
+                pieces.append((buffers.map { $0 + lower }, Swift.min(Self.piece, parameter.count - lower), coefficients))
+            }
+            total += parameter.count
+        }
+        let update = { (piece: Int) in
+            let (buffers, count, coefficients) = pieces[piece]
+            Vector.applyInBlocks(count, buffers) { Self.update($0[0], $0[1], $0[2], $0[3], $1, coefficients) }
+        }
+        if Parallel.pieces(total, grain: Parallel.elementGrain) > 1 {
+            Parallel.run(tasks: pieces.count, update)
+        } else {
+            for piece in pieces.indices { update(piece) }
         }
     }
+
+    /// The most elements one task of `step` updates.
+    static let piece = 1 << 16
 
     struct Coefficients {
         let beta1: Float, beta2: Float, epsilon: Float

@@ -25,6 +25,8 @@ public final class AlignmentOutput {
     public let path: String
     /// Which attention the files hold (`layer2.head3`), or `""`.
     public let suffix: String
+    /// What an SVG's captions call its columns and rows.
+    public let axes: HeatmapAxes
     /// How many sentences have been appended.
     public private(set) var sentenceCount = 0
 
@@ -43,13 +45,15 @@ public final class AlignmentOutput {
     ///   - path: a folder for `csv` and `svg`; a file or `-` for `long` and `pharaoh`.
     ///   - suffix: which attention the files hold, such as `layer2.head3`, or `""`; it goes into
     ///     the file names as ``AlignmentFormat`` describes.
+    ///   - axes: what an SVG's corner captions call the columns and rows (`source`, `target`).
     /// - Throws: ``AlignmentOutputError`` for an empty path, a bad suffix, `-` with a per-sentence
     ///   format, a path of the wrong kind, or a folder or file that cannot be created.
-    public init(format: AlignmentFormat, path: String, suffix: String = "") throws {
+    public init(format: AlignmentFormat, path: String, suffix: String = "", axes: HeatmapAxes = .attention) throws {
         guard !path.isEmpty else { throw AlignmentOutputError.emptyPath }
         guard AlignmentFormat.isValidSuffix(suffix) else { throw AlignmentOutputError.invalidSuffix(suffix) }
         self.format = format
         self.suffix = suffix
+        self.axes = axes
         if format.writesOneFilePerSentence {
             guard path != "-" else { throw AlignmentOutputError.standardOutputNotSupported(format) }
             self.path = path
@@ -81,7 +85,7 @@ public final class AlignmentOutput {
             try writeSentenceFile(CSVAlignmentWriter().matrixDocument(for: matrix))
         case .svg:
             let label = "sentence \(sentenceCount)" + (suffix.isEmpty ? "" : " · \(suffix)")
-            try writeSentenceFile(SVGHeatmapWriter().document(for: matrix, title: label))
+            try writeSentenceFile(SVGHeatmapWriter().document(for: matrix, title: label, axes: axes))
         case .long:
             try emit(CSVAlignmentWriter().longRows(for: matrix, sentence: sentenceCount))
         case .pharaoh:

@@ -46,7 +46,7 @@ struct HeatmapLayout {
     let width: Double
     let height: Double
 
-    init(matrix: AttentionMatrix, title: String?) {
+    init(matrix: AttentionMatrix, title: String?, axes: HeatmapAxes = .attention) {
         let (margin, gap, fontSize) = (Self.margin, Self.gap, Self.fontSize)
         sourceLabels = matrix.sourceTokens.map { SVGText.label($0, fontSize: fontSize, maxWidth: Self.maxLabelWidth) }
         targetLabels = matrix.targetTokens.map { SVGText.label($0, fontSize: fontSize, maxWidth: Self.maxLabelWidth) }
@@ -60,7 +60,8 @@ struct HeatmapLayout {
         let targetWidths = targetLabels.map { SVGText.width(of: $0, fontSize: fontSize) }
         let rotates = sourceWidths.contains { $0 > cell - 4 }
         rotatesSourceLabels = rotates
-        let captionWidth = SVGText.width(of: "source →", fontSize: Self.captionFontSize)
+        let captionWidth = max(SVGText.width(of: axes.columnCaption, fontSize: Self.captionFontSize),
+                               SVGText.width(of: axes.rowCaption, fontSize: Self.captionFontSize))
 
         let angle = Self.labelAngle * .pi / 180
         let widestSource = sourceWidths.max() ?? 0

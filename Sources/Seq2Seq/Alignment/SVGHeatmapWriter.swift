@@ -18,9 +18,10 @@ public struct SVGHeatmapWriter: Sendable {
     ///   - matrix: `[T, S]` weights with their tokens.
     ///   - title: a heading drawn above the heatmap and used as the document's `<title>`, such as
     ///     `"sentence 1"`; none when `nil`.
+    ///   - axes: what the corner captions call the columns and the rows.
     /// - Returns: a complete SVG 1.1 document, ending in a line feed.
-    public func document(for matrix: AttentionMatrix, title: String? = nil) -> String {
-        let layout = HeatmapLayout(matrix: matrix, title: title)
+    public func document(for matrix: AttentionMatrix, title: String? = nil, axes: HeatmapAxes = .attention) -> String {
+        let layout = HeatmapLayout(matrix: matrix, title: title, axes: axes)
         let scale = HeatmapColorScale()
         let n = SVGText.number
         var svg = """
@@ -45,7 +46,7 @@ public struct SVGHeatmapWriter: Sendable {
             svg += "<text x=\"\(n(HeatmapLayout.margin))\" y=\"\(n(baseline))\" font-size=\"\(n(HeatmapLayout.titleFontSize))\" "
                 + "font-weight=\"bold\" fill=\"#222222\">\(SVGText.escaped(title))</text>\n"
         }
-        svg += captions(layout)
+        svg += captions(layout, axes)
         svg += sourceLabels(matrix, layout)
         svg += targetLabels(matrix, layout)
         svg += cells(matrix, layout, scale)
@@ -60,13 +61,13 @@ public struct SVGHeatmapWriter: Sendable {
             + "Source: \(matrix.sourceTokens.joined(separator: " ")). Target: \(matrix.targetTokens.joined(separator: " "))."
     }
 
-    /// "source →" and "target ↓" in the empty corner, pointing at the two sets of labels.
-    private func captions(_ layout: HeatmapLayout) -> String {
+    /// "source →" and "target ↓" (or `axes`' names) in the empty corner, pointing at the two sets of labels.
+    private func captions(_ layout: HeatmapLayout, _ axes: HeatmapAxes) -> String {
         let n = SVGText.number
         let x = n(layout.left - HeatmapLayout.gap)
         return "<text class=\"caption\" x=\"\(x)\" y=\"\(n(layout.top - HeatmapLayout.gap - HeatmapLayout.captionFontSize - 4))\" "
-            + "text-anchor=\"end\">source →</text>\n"
-            + "<text class=\"caption\" x=\"\(x)\" y=\"\(n(layout.top - HeatmapLayout.gap))\" text-anchor=\"end\">target ↓</text>\n"
+            + "text-anchor=\"end\">\(SVGText.escaped(axes.columnCaption))</text>\n"
+            + "<text class=\"caption\" x=\"\(x)\" y=\"\(n(layout.top - HeatmapLayout.gap))\" text-anchor=\"end\">\(SVGText.escaped(axes.rowCaption))</text>\n"
     }
 
     private func sourceLabels(_ matrix: AttentionMatrix, _ layout: HeatmapLayout) -> String {

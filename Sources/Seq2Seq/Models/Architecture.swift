@@ -12,7 +12,7 @@ import Foundation
 /// and one line here. Nothing else switches on an architecture's name.
 public struct Architecture {
     /// Every architecture, in the order the help lists them.
-    public static let all: [Architecture] = [.rnn, .transformer, .conv]
+    public static let all: [Architecture] = [.rnn, .transformer, .conv, .ntm]
 
     /// What `attend train` builds when no `--arch` is given.
     public static let defaultVariant = "gru"

@@ -70,7 +70,7 @@ public final class Trainer {
             let batches = batcher.batches(epoch: state.epoch)
             while state.dataPosition < batches.count {
                 let batch = batches[state.dataPosition]
-                let loss = trainStep(batch)
+                let loss = try trainStep(batch)
                 state.step += 1
                 state.dataPosition += 1
                 windowTokens += batch.targetTokenCount
@@ -113,7 +113,9 @@ public final class Trainer {
     }
 
     /// One optimisation step; returns the batch's mean token loss.
-    private func trainStep(_ batch: Batch) -> Float {
+    /// - Throws: `TrainingError.diverged`, before the optimizer moves, when the loss or the
+    ///   gradients are not finite (they would make every weight NaN).
+    private func trainStep(_ batch: Batch) throws -> Float {
         var context = ForwardContext(isTraining: true, generator: generator)
         context.guidance = guidance
         // The weights stay as they are until the optimizer's step: products may keep them packed.
@@ -123,7 +125,10 @@ public final class Trainer {
             return loss
         }
         generator = context.generator
-        if let clip = options.clipNorm { _ = clipGradientNorm(model.parameters, maxNorm: clip) }
+        let norm = clipGradientNorm(model.parameters, maxNorm: options.clipNorm ?? .infinity)  // ∞: measured, not clipped
+        guard loss.item.isFinite, norm.isFinite else {
+            throw TrainingError.diverged(step: state.step + 1, loss: loss.item, gradientNorm: norm)
+        }
         if let warmup = options.warmupSteps {
             optimizer.step(following: NoamSchedule(peakRate: options.learningRate, warmupSteps: warmup))
         } else {

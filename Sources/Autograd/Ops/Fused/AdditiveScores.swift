@@ -14,6 +14,10 @@
 /// Pullback, with `t_bs = tanh(q_b + k_bs [+ w c_bs])` and `d_bs = ∂e_bs · v ⊙ (1 − t_bs²)`:
 /// `∂q_b = Σ_s d_bs`, `∂k_bs = d_bs`, `∂v = Σ_bs ∂e_bs t_bs`, and with coverage
 /// `∂c_bs = wᵀ d_bs`, `∂w = Σ_bs c_bs d_bs`.
+///
+/// Both directions run 16 lanes at a time, split by batch entries over the `Parallel` pool.
+/// `∂v` (and `∂w`) is summed per chunk of `AdditiveScoreRows.chunk` batch entries and the chunks are added
+/// in order, so the thread count changes no bit.
 extension Tensor {
     /// - Parameters:
     ///   - query: `q`, `[B, A]`.
@@ -31,47 +35,134 @@ extension Tensor {
                      "additiveScores: coverage \(c?.shape ?? []), coverage weights \(w?.shape ?? [])")
         let activations = Tensor(uninitializedShape: k.shape)  // t, kept for the pullback
         let out = Tensor(uninitializedShape: [batch, length])
-        for b in 0..<batch {
-            let qb = q.data + b &* width
-            for s in 0..<length {
-                let offset = (b &* length &+ s) &* width
-                let t = activations.data + offset, kb = k.data + offset
-                for a in 0..<width { t[a] = qb[a] + kb[a] }
-                if let c, let w {
-                    let coverage = c.data[b &* length &+ s]
-                    for a in 0..<width { t[a] += w.data[a] * coverage }
-                }
-                Vector.tanh(t, t, width)
-                var energy: Float = 0
-                for a in 0..<width { energy += v.data[a] * t[a] }
-                out.data[b &* length &+ s] = energy
-            }
+        let grain = Swift.max(1, Parallel.transcendentalGrain / Swift.max(length &* width, 1))
+        Parallel.forEachRange(batch, grain: grain, alignment: 1) { range in
+            AdditiveScoreRows.forward(range, length: length, width: width, q: q.data, k: k.data, v: v.data,
+                                      c: c?.data, w: w?.data, t: activations.data, e: out.data)
         }
         return Tape.record(.additiveScores, output: out, inputs: [q, k, v] + [c, w].compactMap { $0 }) { gradient in
-            let dq = q.requiresGrad ? q.gradientPointer() : nil
-            let dk = k.requiresGrad ? k.gradientPointer() : nil
-            let dv = v.requiresGrad ? v.gradientPointer() : nil
-            let dc = c?.requiresGrad == true ? c?.gradientPointer() : nil
-            let dw = w?.requiresGrad == true ? w?.gradientPointer() : nil
-            for b in 0..<batch {
-                for s in 0..<length {
-                    let g = gradient.data[b &* length &+ s]
-                    let offset = (b &* length &+ s) &* width
-                    let t = activations.data + offset
-                    let coverage = c?.data[b &* length &+ s] ?? 0
-                    var coverageGradient: Float = 0
-                    for a in 0..<width {
-                        let d = g * v.data[a] * (1 - t[a] * t[a])
-                        dq?[b &* width &+ a] += d
-                        dk?[offset &+ a] += d
-                        dv?[a] += g * t[a]
-                        if let w {
-                            dw?[a] += d * coverage
-                            coverageGradient += d * w.data[a]
-                        }
-                    }
-                    dc?[b &* length &+ s] += coverageGradient
+            AdditiveScoreRows.backward(batch: batch, length: length, width: width, g: gradient.data,
+                                       t: activations.data, q: q, k: k, v: v, c: c, w: w)
+        }
+    }
+}
+
+/// The row kernels of `additiveScores`.
+enum AdditiveScoreRows {
+    typealias Lanes = Vector.Lanes
+
+    /// Batch entries per partial sum of `∂v`.
+    static let chunk = 4
+
+    /// `t = tanh(q_b + k_bs [+ w c_bs])`, `e_bs = v · t` for the batch entries `batch`. Not
+    /// inlined into its callers: in a small function of its own the vector `tanh` is inlined
+    /// into the loop.
+    @inline(never)
+    static func forward(_ batch: Range<Int>, length: Int, width: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                        v: UnsafePointer<Float>, c: UnsafePointer<Float>?, w: UnsafePointer<Float>?,
+                        t: UnsafeMutablePointer<Float>, e: UnsafeMutablePointer<Float>) {
+        for b in batch {
+            let qb = q + b &* width
+            for s in 0..<length {
+                let row = b &* length &+ s
+                let kr = k + row &* width, tr = t + row &* width
+                let coverage = Lanes(repeating: c?[row] ?? 0)
+                var energy = Lanes()
+                var a = 0
+                while a &+ 16 <= width {
+                    var sum = Vector.load(qb + a) + Vector.load(kr + a)
+                    if let w { sum = sum.addingProduct(Vector.load(w + a), coverage) }
+                    let th = Vector.tanh(sum)
+                    Vector.store(th, tr + a)
+                    energy = energy.addingProduct(Vector.load(v + a), th)
+                    a &+= 16
                 }
+                if a < width {
+                    let n = width &- a
+                    var sum = Vector.loadPartial(qb + a, n, padding: 0) + Vector.loadPartial(kr + a, n, padding: 0)
+                    if let w { sum = sum.addingProduct(Vector.loadPartial(w + a, n, padding: 0), coverage) }
+                    let th = Vector.tanh(sum)
+                    Vector.storePartial(th, tr + a, n)
+                    energy = energy.addingProduct(Vector.loadPartial(v + a, n, padding: 0), th)  // padded v is 0
+                }
+                e[row] = Vector.laneSum(energy)
+            }
+        }
+    }
+
+    static func backward(batch: Int, length: Int, width: Int, g: UnsafePointer<Float>, t: UnsafePointer<Float>,
+                         q: Tensor, k: Tensor, v: Tensor, c: Tensor?, w: Tensor?) {
+        // Made here, on the calling thread, before any task runs.
+        let dq = q.requiresGrad ? q.gradientBuffer() : nil
+        let dk = k.requiresGrad ? k.gradientBuffer() : nil
+        let dc = c?.requiresGrad == true ? c?.gradientBuffer() : nil
+        let chunks = Parallel.fixedChunks(batch, chunkSize: chunk)
+        // Per chunk: Σ ∂e·t over its entries (width), Σ c·d (width, with coverage), then Σ_s d
+        // of the current entry (width).
+        let stride = (w == nil ? 2 : 3) &* width
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks &* stride)
+        defer { scratch.deallocate() }
+        let grain = Swift.max(1, Parallel.elementGrain / Swift.max(length &* width, 1))
+        Parallel.forEachFixedChunk(batch, chunkSize: chunk, grain: grain) { chunkIndex, range in
+            let sums = scratch + chunkIndex &* stride
+            sums.update(repeating: 0, count: stride &- width)
+            let coverage = w.map { w in (c: UnsafePointer(c!.data), w: UnsafePointer(w.data), dc: dc, sumW: sums + width) }
+            backward(range, length: length, width: width, g: g, t: t, v: v.data, dq: dq, dk: dk,
+                     coverage: coverage, sumT: sums, sumQ: sums + (stride &- width))
+        }
+        if v.requiresGrad { addChunkSums(into: v, scratch, offset: 0, stride: stride, chunks: chunks, width: width) }
+        if let w, w.requiresGrad { addChunkSums(into: w, scratch, offset: width, stride: stride, chunks: chunks, width: width) }
+    }
+
+    /// `∂p (+)= Σ_chunks sums`, the chunks added in order.
+    private static func addChunkSums(into p: Tensor, _ scratch: UnsafePointer<Float>, offset: Int, stride: Int, chunks: Int, width: Int) {
+        let (dp, accumulate) = p.gradientBuffer()
+        if !accumulate { dp.update(repeating: 0, count: width) }
+        for chunkIndex in 0..<chunks { Vector.add(dp, scratch + (chunkIndex &* stride &+ offset), dp, width) }
+    }
+
+    typealias GradientBuffer = (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)
+
+    /// The pullback of the batch entries `batch`: `∂k` (+)= `d`, `∂q_b` (+)= `Σ_s d`,
+    /// `sumT += Σ_s ∂e·t` (the chunk's share of `∂v`), and with coverage `∂c_bs` (+)= `w · d`,
+    /// `sumW += Σ_s c_bs d` (the chunk's share of `∂w`). Rows are walked in memory order, the
+    /// per-entry sums kept in `sumQ`, so `t` and `∂k` stream through the cache.
+    @inline(never)
+    static func backward(_ batch: Range<Int>, length: Int, width: Int, g: UnsafePointer<Float>, t: UnsafePointer<Float>,
+                         v: UnsafePointer<Float>, dq: GradientBuffer?, dk: GradientBuffer?,
+                         coverage: (c: UnsafePointer<Float>, w: UnsafePointer<Float>, dc: GradientBuffer?, sumW: UnsafeMutablePointer<Float>)?,
+                         sumT: UnsafeMutablePointer<Float>, sumQ: UnsafeMutablePointer<Float>) {
+        let accumulateK = dk?.accumulate ?? false
+        for b in batch {
+            sumQ.update(repeating: 0, count: width)
+            for s in 0..<length {
+                let row = b &* length &+ s, offset = row &* width
+                let ge = Lanes(repeating: g[row])
+                let cr = Lanes(repeating: coverage?.c[row] ?? 0)
+                var dcr = Lanes()
+                let tr = t + offset, kr = dk.map { $0.pointer + offset }
+                var a = 0
+                while a < width {
+                    let n = Swift.min(16, width &- a)
+                    let tv = Vector.loadBlock(tr + a, n, padding: 0)
+                    let d = (Vector.loadBlock(v + a, n, padding: 0) * ge) * (1 - tv * tv)  // d = ∂e · v ⊙ (1 − t²), 0 in padding
+                    Vector.storeBlock(Vector.loadBlock(sumQ + a, n, padding: 0) + d, sumQ + a, n)
+                    Vector.storeBlock(Vector.loadBlock(sumT + a, n, padding: 0).addingProduct(tv, ge), sumT + a, n)
+                    if let kr { Vector.storeBlock(accumulateK ? Vector.loadBlock(kr + a, n, padding: 0) + d : d, kr + a, n) }
+                    if let coverage {
+                        dcr = dcr.addingProduct(Vector.loadBlock(coverage.w + a, n, padding: 0), d)
+                        Vector.storeBlock(Vector.loadBlock(coverage.sumW + a, n, padding: 0).addingProduct(d, cr), coverage.sumW + a, n)
+                    }
+                    a &+= 16
+                }
+                if let dc = coverage?.dc {
+                    let value = Vector.laneSum(dcr)
+                    dc.pointer[row] = dc.accumulate ? dc.pointer[row] + value : value
+                }
+            }
+            if let dq {
+                let p = dq.pointer + b &* width
+                if dq.accumulate { Vector.add(p, sumQ, p, width) } else { p.update(from: sumQ, count: width) }
             }
         }
     }

@@ -50,10 +50,17 @@ extension Tensor {
                            p: weights.data, o: out.data)
         }
         let output = Tape.record(.scaledDotProductAttention, output: out, inputs: [query, key, value]) { gradient in
-            // Created here, before the tasks run: a gradient buffer is allocated lazily.
-            let dq = query.requiresGrad ? query.gradientPointer() : nil
-            let dk = key.requiresGrad ? key.gradientPointer() : nil
-            let dv = value.requiresGrad ? value.gradientPointer() : nil
+            // Created here, before the tasks run: a gradient buffer is allocated lazily. Every
+            // pair writes its own blocks of ∂Q, ∂K, ∂V once, so a fresh buffer needs no zeros
+            // (its product runs with β = 0) unless two of the inputs are the same tensor.
+            let distinct = query !== key && key !== value && query !== value
+            func buffer(_ t: Tensor) -> AttentionLayout.Gradient? {
+                guard t.requiresGrad else { return nil }
+                if !distinct { return AttentionLayout.Gradient(pointer: t.gradientPointer(), beta: 1) }
+                let (pointer, accumulate) = t.gradientBuffer()
+                return AttentionLayout.Gradient(pointer: pointer, beta: accumulate ? 1 : 0)
+            }
+            let dq = buffer(query), dk = buffer(key), dv = buffer(value)
             layout.forEachPair { pair in
                 layout.backward(pair, g: gradient.data, q: query.data, k: key.data, v: value.data,
                                 p: weights.data, o: out.data, dq: dq, dk: dk, dv: dv)
@@ -102,47 +109,32 @@ private struct AttentionLayout {
         let scores = p + pOffset
         GEMM.multiply(transposeA: false, transposeB: true, m: T, n: S, k: d, alpha: scale,
                       a: q + qOffset, lda: D, b: k + kOffset, ldb: D, beta: 0, c: scores, ldc: S)
-        let mask = keyMask.map { $0 + (pair / heads) &* S }
+        let mask = keyMask.map { UnsafePointer($0 + (pair / heads) &* S) }
         for t in 0..<T {
-            let row = scores + t &* S
             // Keys s < allowed pass the causal test s ≤ t + (S − T); none when T > S + t.
             let allowed = causal ? Swift.max(0, Swift.min(S, t &+ S &- T &+ 1)) : S
-            // Masked positions are set to −∞ first, so they drop out of the max.
-            var peak = -Float.infinity
-            for s in 0..<S {
-                if s >= allowed || mask?[s] == 0 {
-                    row[s] = -.infinity
-                } else {
-                    peak = Swift.max(peak, row[s])
-                }
-            }
-            if peak == -.infinity {  // every key masked: zeros, never NaN
-                row.update(repeating: 0, count: S)
-                continue
-            }
-            // Clamping −∞ to −200 keeps the vector exp finite; e⁻²⁰⁰ is exactly 0 in Float.
-            for s in 0..<S { row[s] = Swift.max(row[s] - peak, -200) }
-            Vector.exp(row, row, S)
-            var sum: Float = 0
-            for s in 0..<S { sum += row[s] }
-            let inverse = 1 / sum
-            for s in 0..<S { row[s] *= inverse }
+            AttentionRows.softmax(scores + t &* S, S, allowed: allowed, mask: mask)
         }
         GEMM.multiply(transposeA: false, transposeB: false, m: T, n: d, k: S,
                       a: scores, lda: S, b: v + kOffset, ldb: D, beta: 0, c: o + qOffset, ldc: D)
     }
 
-    /// Adds one pair's share of `∂Q`, `∂K`, `∂V` (each `nil` when not wanted).
+    /// A gradient buffer and the β its products use: 1 adds, 0 overwrites a fresh buffer.
+    struct Gradient {
+        let pointer: UnsafeMutablePointer<Float>
+        let beta: Float
+    }
+
+    /// Adds (or, with β = 0, writes) one pair's share of `∂Q`, `∂K`, `∂V` (each `nil` when not wanted).
     func backward(_ pair: Int, g: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                   v: UnsafePointer<Float>, p: UnsafePointer<Float>, o: UnsafePointer<Float>,
-                  dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
-                  dv: UnsafeMutablePointer<Float>?) {
+                  dq: Gradient?, dk: Gradient?, dv: Gradient?) {
         let (qOffset, kOffset, pOffset) = offsets(pair)
         let T = targetLength, S = sourceLength, d = headWidth, D = width
         let weights = p + pOffset, gradient = g + qOffset
         if let dv {  // ∂V += Pᵀ g
             GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T,
-                          a: weights, lda: S, b: gradient, ldb: D, beta: 1, c: dv + kOffset, ldc: D)
+                          a: weights, lda: S, b: gradient, ldb: D, beta: dv.beta, c: dv.pointer + kOffset, ldc: D)
         }
         guard dq != nil || dk != nil else { return }
         let ds = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(T &* S, 1))
@@ -151,19 +143,53 @@ private struct AttentionLayout {
         GEMM.multiply(transposeA: false, transposeB: true, m: T, n: S, k: d,
                       a: gradient, lda: D, b: v + kOffset, ldb: D, beta: 0, c: ds, ldc: S)
         for t in 0..<T {
-            let gRow = gradient + t &* D, oRow = o + (qOffset &+ t &* D)
-            var dot: Float = 0
-            for i in 0..<d { dot += gRow[i] * oRow[i] }
-            let pRow = weights + t &* S, dsRow = ds + t &* S
-            for s in 0..<S { dsRow[s] = pRow[s] * (dsRow[s] - dot) }
+            let dot = Vector.dot(gradient + t &* D, o + (qOffset &+ t &* D), d)
+            AttentionRows.scoreGradient(weights + t &* S, dot, ds + t &* S, S)
         }
         if let dq {  // ∂Q += ∂S K / √d
             GEMM.multiply(transposeA: false, transposeB: false, m: T, n: d, k: S, alpha: scale,
-                          a: ds, lda: S, b: k + kOffset, ldb: D, beta: 1, c: dq + qOffset, ldc: D)
+                          a: ds, lda: S, b: k + kOffset, ldb: D, beta: dq.beta, c: dq.pointer + qOffset, ldc: D)
         }
         if let dk {  // ∂K += ∂Sᵀ Q / √d
             GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T, alpha: scale,
-                          a: ds, lda: S, b: q + qOffset, ldb: D, beta: 1, c: dk + kOffset, ldc: D)
+                          a: ds, lda: S, b: q + qOffset, ldb: D, beta: dk.beta, c: dk.pointer + kOffset, ldc: D)
+        }
+    }
+}
+
+/// The row kernels of attention's softmax, 16 keys at a time.
+enum AttentionRows {
+    /// `row = softmax(row)` over the keys `s < allowed` with `mask[s] ≠ 0` (all keys when `mask`
+    /// is nil); other keys get 0, and so does every key of a row with none allowed.
+    @inline(__always)
+    static func softmax(_ row: UnsafeMutablePointer<Float>, _ S: Int, allowed: Int, mask: UnsafePointer<Float>?) {
+        // Masked keys are set to −∞ first, so they drop out of the max, and e^{−∞} is 0.
+        var s = 0
+        while s < S {
+            let w = Swift.min(16, S &- s)
+            let index = Vector.laneIndices &+ Vector.Bits(repeating: Int32(truncatingIfNeeded: s))
+            var masked = index .>= Vector.Bits(repeating: Int32(truncatingIfNeeded: allowed))
+            if let mask { masked .|= Vector.loadBlock(mask + s, w, padding: 0) .== 0 }
+            Vector.storeBlock(Vector.loadBlock(row + s, w, padding: 0).replacing(with: -.infinity, where: masked), row + s, w)
+            s &+= 16
+        }
+        let peak = Vector.maximum(row, S)
+        if peak == -.infinity {  // every key masked: zeros, never NaN
+            row.update(repeating: 0, count: S)
+            return
+        }
+        let sum = Vector.exponentials(row, minus: peak, row, S)
+        Vector.scaleRow(row, by: 1 / sum, row, S)
+    }
+
+    /// `∂S = P ⊙ (∂P − dot)` in place over `∂P`.
+    @inline(__always)
+    static func scoreGradient(_ p: UnsafePointer<Float>, _ dot: Float, _ ds: UnsafeMutablePointer<Float>, _ S: Int) {
+        var s = 0
+        while s < S {
+            let w = Swift.min(16, S &- s)
+            Vector.storeBlock(Vector.loadBlock(p + s, w, padding: 0) * (Vector.loadBlock(ds + s, w, padding: 0) - dot), ds + s, w)
+            s &+= 16
         }
     }
 }
