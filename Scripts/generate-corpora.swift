@@ -7,9 +7,11 @@
 // exact IEEE comparisons), and files are written as UTF-8 with "\n" line ends.
 //
 // Files per corpus: {train,dev,test}.{src,tgt}, one sentence per line, tokens separated by one
-// space; {dev,test}.align hold the gold word alignment in Pharaoh format ("i-j": 0-based source
-// index i, target index j, sorted by i then j). toy-translation also writes {dev,test}.possible,
-// its sure links plus the possible ones. Data/toy-translation/README.md documents the grammar.
+// space; {train,dev,test}.align hold the gold word alignment in Pharaoh format ("i-j": 0-based
+// source index i, target index j, sorted by i then j): train.align for guided alignment
+// (`attend train --guided-alignment`), dev and test for scoring. toy-translation also writes
+// {dev,test}.possible, its sure links plus the possible ones. Data/toy-translation/README.md
+// documents the grammar.
 import Foundation
 
 // MARK: - Randomness
@@ -88,9 +90,7 @@ func generateAlgorithmicTasks(into root: URL) throws {
             let results = sources.map(task.transform)
             try write(sources.map(sentence), to: directory, "\(split.name).src")
             try write(results.map { sentence($0.target) }, to: directory, "\(split.name).tgt")
-            if split.name != "train" {
-                try write(results.map { pharaoh($0.links) }, to: directory, "\(split.name).align")
-            }
+            try write(results.map { pharaoh($0.links) }, to: directory, "\(split.name).align")
         }
     }
 }
@@ -294,8 +294,8 @@ func generateToyTranslation(into root: URL) throws {
         let split = Array(pairs[range])
         try write(split.map { $0.source.joined(separator: " ") }, to: directory, "\(name).src")
         try write(split.map { $0.target.joined(separator: " ") }, to: directory, "\(name).tgt")
+        try write(split.map { pharaoh($0.sure) }, to: directory, "\(name).align")
         if name != "train" {
-            try write(split.map { pharaoh($0.sure) }, to: directory, "\(name).align")
             try write(split.map { pharaoh($0.sure + $0.possible) }, to: directory, "\(name).possible")
         }
     }

@@ -16,6 +16,7 @@ enum AlignCommand: Subcommand {
                      pharaoh: one line of i-j links per sentence at PATH (each target word to its strongest source word)
                      svg: PATH/000001.svg … heatmaps for a browser
           Several layers or heads put their names in the files: 000001.layer2.head3.csv, align.layer1.txt
+          Hard attention (--attention hard) reads the most probable location; align writes its distribution α (pharaoh: the argmax)
           --memory:  000001.write.csv (a row per source step) and 000001.read.csv (a row per target step; read1, read2, …
                      with several read heads), a column per memory slot
         """

@@ -65,7 +65,8 @@ extension Arguments {
     /// command line's), so that an option may build on one listed before it.
     mutating func read<Settings>(_ options: [Option<Settings>], into settings: inout Settings) throws {
         for option in options {
-            if let text = try value(option.name, isFlag: option.isFlag) {
+            let given = option.valueIsOptional ? optionalValue(option.name) : try value(option.name, isFlag: option.isFlag)
+            if let text = given {
                 do { try option.apply(&settings, text) } catch let error as OptionError { throw CommandError.usage("\(error)") }
             }
         }
@@ -74,6 +75,15 @@ extension Arguments {
     /// The text of `--name VALUE`, or `""` for a present flag; `nil` when absent.
     mutating func value(_ name: String, isFlag: Bool) throws -> String? {
         isFlag ? (flag(name) ? "" : nil) : try string(name)
+    }
+
+    /// Removes `--name [VALUE]` and returns `VALUE`, or `""` when the next argument is an option
+    /// or there is none; `nil` when the option is absent.
+    mutating func optionalValue(_ name: String) -> String? {
+        guard let index = remaining.firstIndex(of: "--\(name)") else { return nil }
+        remaining.remove(at: index)
+        guard index < remaining.count, !remaining[index].hasPrefix("-") else { return "" }
+        return remaining.remove(at: index)
     }
 
     /// The first argument no option consumed, if any.

@@ -94,12 +94,17 @@ enum TrainCommand: Subcommand {
         }
         var generator = SeededGenerator(seed: settings.training.seed)
         let model = settings.model.makeModel(generator: &generator)
+        do { _ = try settings.training.alignmentGuidance(for: model) } catch let error as OptionError { throw CommandError.usage("\(error)") }
+        let trainAlignments: [Set<AlignmentLink>]?
+        do { trainAlignments = try settings.training.guidedAlignment.map { try GoldAlignments.load(path: $0, corpus: train) } } catch {
+            throw CommandError.failure("\(error)")
+        }
         try saveSettings(settings, folder)
         let trainer: Trainer
         do {
             trainer = try Trainer(model: model, sourceVocabulary: sourceVocabulary, targetVocabulary: targetVocabulary,
                                   train: encode(train), dev: encode(dev), options: settings.training,
-                                  runFolder: folder, resume: resume)
+                                  runFolder: folder, resume: resume, trainAlignments: trainAlignments)
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
 
         notes.forEach(standardError)  // the first lines, once the data has loaded

@@ -29,6 +29,12 @@ struct TrainSettings: Codable {
         }
         try arguments.read(TrainingOptions.options, into: &training)
         data = try dataOptions.resolved()
+        if training.guidedAlignment == "" {
+            guard let folder = data.corpusFolder else {
+                throw CommandError.usage("--guided-alignment needs a FILE when the corpus is not a --data folder")
+            }
+            training.guidedAlignment = (folder as NSString).appendingPathComponent("train.align")
+        }
         if let extra = arguments.firstUnread, extra.hasPrefix("--"),
            let owner = Architecture.all.first(where: { $0.options.contains { "--\($0.name)" == extra } }) {
             throw CommandError.usage("\(extra) is for \(owner.audience), not --arch \(choice.name)")

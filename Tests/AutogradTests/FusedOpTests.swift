@@ -36,6 +36,21 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// Widths below, at and across the 16 lanes, and batches across the pullback's chunks of 4.
+    func testAdditiveScoresWithCoverageMatchComposedForm() {
+        var g = SeededGenerator(seed: 15)
+        for (batch, length, width) in [(2, 4, 6), (5, 3, 16), (6, 4, 21)] {
+            let inputs = [random([batch, width], &g), random([batch, length, width], &g), random([width], &g),
+                          random([batch, length], &g, 0, 2), random([width], &g)]
+            assertSameValuesAndGradients(inputs, fused: {
+                Tensor.additiveScores(query: $0[0], keys: $0[1], vector: $0[2], coverage: $0[3], coverageWeights: $0[4])
+            }) { x in
+                let t = (x[0].reshaped([batch, 1, width]) + x[1] + x[3].reshaped([batch, length, 1]) * x[4]).tanh()
+                return t.matmul(x[2].reshaped([width, 1])).reshaped([batch, length])
+            }
+        }
+    }
+
     // MARK: - Recurrent layer
 
     /// The fused layer against its steps composed from `matmul`, the cell ops and the blend

@@ -164,6 +164,11 @@ final class GradientCheckTests: XCTestCase {
             { g in check([random([2, 5], &g), random([2, 3, 5], &g), random([5], &g)]) {
                 Tensor.additiveScores(query: $0[0], keys: $0[1], vector: $0[2])
             } },
+            { g in  // with coverage
+                check([random([2, 5], &g), random([2, 3, 5], &g), random([5], &g), random([2, 3], &g, 0, 2), random([5], &g)]) {
+                    Tensor.additiveScores(query: $0[0], keys: $0[1], vector: $0[2], coverage: $0[3], coverageWeights: $0[4])
+                }
+            },
         ],
         // B = 2, h = 2, d = 3; the output is checked, the weights are not on the tape.
         .scaledDotProductAttention: [

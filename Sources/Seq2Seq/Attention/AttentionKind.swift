@@ -9,7 +9,7 @@ import Autograd
 public struct AttentionKind: RawRepresentable, Hashable, CaseIterable, Codable, Sendable, CustomStringConvertible {
     /// Every variant, in the order the help lists them.
     public static let allCases: [AttentionKind] = [
-        .none, .bahdanau, .luongDot, .luongGeneral, .luongConcat, .localMonotonic, .localPredictive,
+        .none, .bahdanau, .luongDot, .luongGeneral, .luongConcat, .localMonotonic, .localPredictive, .hard,
     ]
 
     /// Builds a variant's mechanism for the given widths, drawing its initial weights from `generator`.
@@ -32,16 +32,20 @@ public struct AttentionKind: RawRepresentable, Hashable, CaseIterable, Codable, 
     /// Whether the variant looks only at a window of `2D + 1` source positions (Luong §3.2),
     /// and so reads `--window`.
     public let isLocal: Bool
+    /// Whether its score can read a coverage vector (`--coverage`): the additive scores
+    /// (Tu et al. 2016; See et al. 2017).
+    public let takesCoverage: Bool
     /// A message when the variant cannot work with these widths, or `nil`.
     private let requirement: @Sendable (AttentionShape) -> String?
 
     /// - Parameters:
     ///   - requirement: what the variant needs of the widths (luong-dot: `M = H`).
-    public init(_ name: String, placement: Placement, isLocal: Bool = false,
+    public init(_ name: String, placement: Placement, isLocal: Bool = false, takesCoverage: Bool = false,
                 requirement: @escaping @Sendable (AttentionShape) -> String? = { _ in nil }) {
         rawValue = name
         self.placement = placement
         self.isLocal = isLocal
+        self.takesCoverage = takesCoverage
         self.requirement = requirement
     }
 

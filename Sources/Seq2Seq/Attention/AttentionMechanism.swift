@@ -20,9 +20,26 @@ public protocol AttentionMechanism: Module {
     ///   - step: the decoder step `t`, counting from 0, the same for every row.
     /// - Returns: the context `[B, M]` and the weights `[B, S]` (rows sum to 1, zero on padding).
     func callAsFunction(query: Tensor, memory: AttentionMemory, step: Int) -> (context: Tensor, weights: Tensor)
+
+    /// One decoder step's attention with what the decoder keeps for it and the pass's context;
+    /// what an RNN decoder calls. By default the same as `callAsFunction(query:memory:step:)`.
+    /// - Parameters:
+    ///   - coverage: `c_t = Σ_{t' < t} α_{t'}`, `[B, S]`, when the decoder keeps coverage (a
+    ///     variant whose `AttentionKind.takesCoverage`, built with `AttentionShape.coverage`).
+    ///   - context: training (hard attention samples a location and adds its REINFORCE term),
+    ///     decoding (it takes the most probable location) or scoring (the expected context).
+    func callAsFunction(query: Tensor, memory: AttentionMemory, step: Int, coverage: Tensor?,
+                        context: inout ForwardContext) -> (context: Tensor, weights: Tensor)
 }
 
-/// The widths an attention mechanism is built for.
+extension AttentionMechanism {
+    public func callAsFunction(query: Tensor, memory: AttentionMemory, step: Int, coverage: Tensor?,
+                               context: inout ForwardContext) -> (context: Tensor, weights: Tensor) {
+        self(query: query, memory: memory, step: step)
+    }
+}
+
+/// The widths and settings an attention mechanism is built for.
 public struct AttentionShape: Sendable {
     /// The decoder state width `H`.
     public var queryWidth: Int
@@ -30,11 +47,17 @@ public struct AttentionShape: Sendable {
     public var memoryWidth: Int
     /// `D`, local attention's half-window (Luong used 10); global kinds ignore it.
     public var window: Int
+    /// Whether the scores read the coverage vector (`--coverage`; the additive scores only).
+    public var coverage: Bool
+    /// Hard attention's training settings; other kinds ignore them.
+    public var hard: HardAttentionSettings
 
-    public init(queryWidth: Int, memoryWidth: Int, window: Int) {
+    public init(queryWidth: Int, memoryWidth: Int, window: Int, coverage: Bool = false, hard: HardAttentionSettings = HardAttentionSettings()) {
         self.queryWidth = queryWidth
         self.memoryWidth = memoryWidth
         self.window = window
+        self.coverage = coverage
+        self.hard = hard
     }
 }
 

@@ -18,11 +18,11 @@ public enum ModelStateError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Copies named tensors into a module's parameters, checking names and shapes first.
+/// Copies named tensors into a module's parameters and buffers (`namedState`), checking names and shapes first.
 public enum ModelState {
     public static func load(_ tensors: [(name: String, tensor: Tensor)], into module: Module) throws {
         let saved = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        let expected = module.namedParameters
+        let expected = module.namedState
         let pairs = try expected.map { name, parameter in
             guard let tensor = saved[name] else { throw ModelStateError.missing(name) }
             guard tensor.shape == parameter.shape else {

@@ -17,6 +17,8 @@ public struct Batch {
     public var size: Int
     public var sourceLength: Int
     public var targetLength: Int
+    /// Gold word alignments of the pairs, for guided alignment; `nil` when training has none.
+    public var alignments: [Set<AlignmentLink>]?
 
     /// Pads, ends and shifts id sequences (given without `<s>`/`</s>`) into a batch.
     public init(sources: [[Int]], targets: [[Int]]) {

@@ -6,11 +6,16 @@ public struct Batcher: Sendable {
     public let pairs: [(source: [Int], target: [Int])]
     public let batchSize: Int
     public let seed: UInt64
+    /// Gold word alignments of the pairs, which each batch carries (guided alignment).
+    public let alignments: [Set<AlignmentLink>]?
 
-    public init(pairs: [(source: [Int], target: [Int])], batchSize: Int, seed: UInt64) {
+    /// - Parameter alignments: one set of links per pair, or `nil`.
+    public init(pairs: [(source: [Int], target: [Int])], batchSize: Int, seed: UInt64, alignments: [Set<AlignmentLink>]? = nil) {
+        precondition(alignments.map { $0.count == pairs.count } ?? true, "Batcher: \(pairs.count) pairs, \(alignments?.count ?? 0) alignments")
         self.pairs = pairs
         self.batchSize = Swift.max(1, batchSize)
         self.seed = seed
+        self.alignments = alignments
     }
 
     /// The batches of one epoch, the same for the same seed and epoch.
@@ -33,7 +38,11 @@ public struct Batcher: Sendable {
             }
         }
         groups.shuffle(using: &generator)
-        return groups.map { group in Batch(sources: group.map { pairs[$0].source }, targets: group.map { pairs[$0].target }) }
+        return groups.map { group in
+            var batch = Batch(sources: group.map { pairs[$0].source }, targets: group.map { pairs[$0].target })
+            batch.alignments = alignments.map { links in group.map { links[$0] } }
+            return batch
+        }
     }
 
     /// Batches in corpus order (for validation and evaluation).

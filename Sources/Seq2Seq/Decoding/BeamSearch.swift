@@ -38,7 +38,7 @@ public struct BeamSearch {
     public func decode(_ model: some Seq2SeqModel, sources: [[Int]], maximumLength: (Int) -> Int) -> [[Hypothesis]] {
         inference {
             let batch = Batch(sources: sources, targets: sources.map { _ in [] })
-            var context = ForwardContext.inference
+            var context = ForwardContext.decoding
             var state = model.encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
             let limits = sources.map { maximumLength($0.count) }
             // The live hypotheses of each sentence; row r of the state is the r-th live one in this order.

@@ -19,7 +19,7 @@ public enum GreedySearch {
     public static func decode(_ model: some Seq2SeqModel, sources: [[Int]], maximumLength: (Int) -> Int) -> [Hypothesis] {
         inference {
             let batch = Batch(sources: sources, targets: sources.map { _ in [] })
-            var context = ForwardContext.inference
+            var context = ForwardContext.decoding
             var state = model.encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
             var hypotheses = sources.map { _ in Hypothesis(tokens: [], attention: [], logProbability: 0) }
             var finished = [Bool](repeating: false, count: sources.count)

@@ -82,6 +82,21 @@ public final class MultiHeadAttention: Module {
         attend(query: project(x, parts: 0..<1)[0], to: memory, keyMask: keyMask, causal: causal)
     }
 
+    /// One head's weights `softmax(Q_h K_hᵀ / √d + mask)`, `[B, T, S]`, composed from primitive
+    /// ops so that a loss on them (guided alignment) reaches the query and the keys: the fused
+    /// op's weights are not on the tape. The same values as that head's fused weights.
+    /// - Parameters:
+    ///   - x: `[B, T, D]`, unprojected queries. - memory: `[B, S, D]` each. - head: 0-based.
+    ///   - keyMask: `[B, S]`.
+    public func headWeights(_ x: Tensor, attendingTo memory: KeysAndValues, head: Int, keyMask: Tensor) -> Tensor {
+        let d = width / heads, batch = x.shape[0], length = memory.keys.shape[1]
+        let query = x.matmul(inputWeight.slice(axis: 0, start: head * d, length: d), transposeB: true)
+            + inputBias.slice(axis: 0, start: head * d, length: d)
+        let keys = memory.keys.slice(axis: 2, start: head * d, length: d)
+        let scores = query.batchedMatmul(keys, transposeB: true) * (1 / Float(d).squareRoot())
+        return scores.softmax(mask: keyMask.reshaped([batch, 1, length]))
+    }
+
     private func attend(query: Tensor, to memory: KeysAndValues, keyMask: Tensor?, causal: Bool) -> (output: Tensor, weights: Tensor) {
         let (context, weights) = Tensor.scaledDotProductAttention(query: query, key: memory.keys, value: memory.values,
                                                                   heads: heads, keyMask: keyMask, causal: causal)

@@ -60,9 +60,17 @@ public protocol Seq2SeqModel: Module {
     /// heads): per pair `[T + 1][S + 1]` (a row per target word and `</s>`, a column per source
     /// word and `</s>`). Asked together, the choices share one forward pass.
     func forcedAttention(_ batch: Batch, choices: [AttentionChoice]) -> [[[[Float]]]]
+
+    /// Whether training can supervise that attention (guided alignment): a layer and a head
+    /// (the mean over either is not supervised). When `context.guidance` names it,
+    /// `teacherForcedOutputs` hands it to `ForwardContext.superviseAttention`, on the tape.
+    /// None by default.
+    func canSupervise(_ choice: AttentionChoice) -> Bool
 }
 
 extension Seq2SeqModel {
+    public func canSupervise(_ choice: AttentionChoice) -> Bool { false }
+
     /// Whether decoding yields attention weights over the source (what `align` writes).
     public var hasAttention: Bool { attentionLayers > 0 }
 
@@ -81,10 +89,13 @@ extension Seq2SeqModel {
         hasAttention ? forcedAttention(batch, choices: [defaultAttention])[0] : steppedAttention(batch)
     }
 
-    /// The teacher-forced cross-entropy of a batch (mean over its target tokens).
+    /// The teacher-forced cross-entropy of a batch (mean over its target tokens), plus the
+    /// terms the pass added to the context (`LossTerm`: coverage, guided alignment, hard
+    /// attention's REINFORCE), which are then cleared.
     public func loss(_ batch: Batch, labelSmoothing: Float = 0, context: inout ForwardContext) -> Tensor {
-        logits(teacherForcedOutputs(batch, context: &context))
-            .crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, labelSmoothing: labelSmoothing)
+        let logits = logits(teacherForcedOutputs(batch, context: &context))
+        let loss = logits.crossEntropy(targets: batch.targetOutput, ignoreIndex: SpecialToken.padding, labelSmoothing: labelSmoothing)
+        return context.addingLossTerms(to: loss, batch: batch, logits: logits)
     }
 
     /// The summed token negative log-likelihood of a batch, for perplexity.
@@ -97,7 +108,7 @@ extension Seq2SeqModel {
     /// attention answers `forcedAttention`.
     public func steppedAttention(_ batch: Batch) -> [[[Float]]] {
         inference {
-            var context = ForwardContext.inference
+            var context = ForwardContext.decoding
             var state = encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
             var matrices = [[[Float]]](repeating: [], count: batch.size)
             for t in 0..<batch.targetLength {

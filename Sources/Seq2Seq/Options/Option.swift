@@ -17,6 +17,9 @@ public struct Option<Settings> {
     /// What the value looks like in the help (`N`, `P`, `pre|post`); `nil` for a flag, which
     /// takes no value.
     public let valueName: String?
+    /// Whether the value may be left out (`--guided-alignment` or `--guided-alignment FILE`):
+    /// the option then gets the empty text.
+    public let valueIsOptional: Bool
     /// One line for the help.
     public let help: String
     /// The default as the help shows it, read off the default settings; `nil` when there is
@@ -25,10 +28,11 @@ public struct Option<Settings> {
     /// Sets the value (a flag's is ignored), or throws `OptionError.invalidValue`.
     public let apply: (inout Settings, String) throws -> Void
 
-    public init(_ name: String, valueName: String?, help: String, defaultText: @escaping (Settings) -> String?,
-                apply: @escaping (inout Settings, String) throws -> Void) {
+    public init(_ name: String, valueName: String?, valueIsOptional: Bool = false, help: String,
+                defaultText: @escaping (Settings) -> String?, apply: @escaping (inout Settings, String) throws -> Void) {
         self.name = name
         self.valueName = valueName
+        self.valueIsOptional = valueIsOptional
         self.help = help
         self.defaultText = defaultText
         self.apply = apply
@@ -40,7 +44,8 @@ public struct Option<Settings> {
     /// option group shared by several commands is declared once and used by each.
     public func lifted<Root>(_ path: WritableKeyPath<Root, Settings>) -> Option<Root> {
         let (apply, defaultText) = (self.apply, self.defaultText)
-        return Option<Root>(name, valueName: valueName, help: help, defaultText: { defaultText($0[keyPath: path]) },
+        return Option<Root>(name, valueName: valueName, valueIsOptional: valueIsOptional, help: help,
+                            defaultText: { defaultText($0[keyPath: path]) },
                             apply: { root, text in try apply(&root[keyPath: path], text) })
     }
 
@@ -153,6 +158,15 @@ extension Option {
         }
     }
 
+    /// Text that may be unset, given with or without a value: `--name` alone gives the empty
+    /// text (the caller resolves what it means), `--name TEXT` the text.
+    public static func optionalText(_ name: String, _ path: WritableKeyPath<Settings, String?>, valueName: String,
+                                    help: String) -> Option {
+        Option(name, valueName: "[\(valueName)]", valueIsOptional: true, help: help, defaultText: { _ in nil }) { settings, text in
+            settings[keyPath: path] = text
+        }
+    }
+
     /// A flag: its presence sets `path` to `value`.
     public static func flag(_ name: String, _ path: WritableKeyPath<Settings, Bool>, setting value: Bool = true, help: String) -> Option {
         Option(name, valueName: nil, help: help, defaultText: { _ in nil }) { settings, _ in settings[keyPath: path] = value }
@@ -185,7 +199,7 @@ extension Option {
     /// meaningless, rather than silently ignored.
     public func requiring(_ check: @escaping (Settings) throws -> Void) -> Option {
         let apply = self.apply
-        return Option(name, valueName: valueName, help: help, defaultText: defaultText) { settings, text in
+        return Option(name, valueName: valueName, valueIsOptional: valueIsOptional, help: help, defaultText: defaultText) { settings, text in
             try check(settings)
             try apply(&settings, text)
         }
@@ -196,7 +210,7 @@ extension Option {
     /// The same option, with `update` run after the value is set (a width that sets another's default).
     public func then(_ update: @escaping (inout Settings) -> Void) -> Option {
         let apply = self.apply
-        return Option(name, valueName: valueName, help: help, defaultText: defaultText) { settings, text in
+        return Option(name, valueName: valueName, valueIsOptional: valueIsOptional, help: help, defaultText: defaultText) { settings, text in
             try apply(&settings, text)
             update(&settings)
         }
@@ -204,6 +218,6 @@ extension Option {
 
     /// The same option, with its default shown as `text` says.
     public func showingDefault(_ text: @escaping (Settings) -> String?) -> Option {
-        Option(name, valueName: valueName, help: help, defaultText: text, apply: apply)
+        Option(name, valueName: valueName, valueIsOptional: valueIsOptional, help: help, defaultText: text, apply: apply)
     }
 }

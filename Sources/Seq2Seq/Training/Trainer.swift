@@ -17,6 +17,8 @@ public final class Trainer {
     let batcher: Batcher
     let dev: [(source: [Int], target: [Int])]
     let runFolder: URL
+    /// What guided alignment supervises, or `nil` (`TrainingOptions.alignmentGuidance`).
+    let guidance: AlignmentGuidance?
     private var generator: SeededGenerator
     private var log: MetricsLog
     private var lastValidatedStep: Int?
@@ -25,9 +27,11 @@ public final class Trainer {
 
     /// - Parameters:
     ///   - resume: a checkpoint of this run to continue from.
+    ///   - trainAlignments: the gold links of each training pair, for guided alignment.
     public init(model: any Seq2SeqModel, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary,
                 train: [(source: [Int], target: [Int])], dev: [(source: [Int], target: [Int])],
-                options: TrainingOptions, runFolder: URL, resume: Checkpoint? = nil) throws {
+                options: TrainingOptions, runFolder: URL, resume: Checkpoint? = nil,
+                trainAlignments: [Set<AlignmentLink>]? = nil) throws {
         self.model = model
         self.options = options
         self.sourceVocabulary = sourceVocabulary
@@ -35,7 +39,11 @@ public final class Trainer {
         self.dev = dev
         self.runFolder = runFolder
         optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate, beta2: options.adamBeta2)
-        batcher = Batcher(pairs: train, batchSize: options.batchSize, seed: options.seed)
+        batcher = Batcher(pairs: train, batchSize: options.batchSize, seed: options.seed, alignments: trainAlignments)
+        guidance = try options.alignmentGuidance(for: model)
+        if guidance != nil && trainAlignments == nil {
+            throw OptionError.invalidValue(option: "guided-alignment", message: "has no gold links for the training pairs")
+        }
         state = TrainingState()
         generator = SeededGenerator(seed: options.seed &+ 1)
         try FileManager.default.createDirectory(at: runFolder, withIntermediateDirectories: true)
@@ -109,6 +117,7 @@ public final class Trainer {
     ///   gradients are not finite (they would make every weight NaN).
     private func trainStep(_ batch: Batch) throws -> Float {
         var context = ForwardContext(isTraining: true, generator: generator)
+        context.guidance = guidance
         // The weights stay as they are until the optimizer's step: products may keep them packed.
         let loss = withFrozenParameters {
             let loss = model.loss(batch, labelSmoothing: options.labelSmoothing, context: &context)
@@ -165,7 +174,7 @@ public final class Trainer {
         state.optimizerCounters = saved.counters
         state.rngState = generator.state
         state.matrixPath = GEMM.path.rawValue
-        return Checkpoint(parameters: model.namedParameters, optimizerState: saved.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+        return Checkpoint(parameters: model.namedState, optimizerState: saved.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                           configuration: try model.modelConfiguration.json(),
                           sourceVocabulary: sourceVocabulary.tokens, targetVocabulary: targetVocabulary.tokens, trainingState: state)
     }

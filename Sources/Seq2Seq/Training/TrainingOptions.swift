@@ -23,6 +23,15 @@ public struct TrainingOptions: Sendable {
     public var seed: UInt64 = 1
     /// Report progress every N steps.
     public var reportEvery = 50
+    /// Guided alignment: the Pharaoh file with the training pairs' gold links (`""` until the
+    /// CLI resolves it to the corpus folder's `train.align`); `nil` trains without.
+    public var guidedAlignment: String?
+    /// `λ` of guided alignment's cross-entropy (Marian's default).
+    public var guidedWeight: Float = 0.1
+    /// The supervised attention's decoder layer and head, counted from 1; `nil`: the last
+    /// layer, the first head (as Marian).
+    public var alignmentLayer: Int?
+    public var alignmentHead: Int?
 
     public init() {}
 
@@ -35,6 +44,7 @@ public struct TrainingOptions: Sendable {
         if let steps = maximumSteps, steps < 1 { return "--max-steps must be at least 1" }
         if let every = validateEvery, every < 1 { return "--valid-every must be at least 1" }
         if !(0..<1).contains(labelSmoothing) { return "--label-smoothing must be in [0, 1)" }
+        if !(guidedWeight >= 0) { return "--guided-weight must not be negative" }
         return nil
     }
 }
@@ -66,7 +76,48 @@ extension TrainingOptions {
             }
             options.seed = seed
         },
+    ] + guidanceOptions
+
+    /// Guided alignment's options (`GuidedAlignment`).
+    static let guidanceOptions: [Option<TrainingOptions>] = [
+        .optionalText("guided-alignment", \.guidedAlignment, valueName: "FILE",
+                      help: "add λ·CE(α, gold) for the training pairs' Pharaoh links (by default DIR/train.align)"),
+        guided(.number("guided-weight", \.guidedWeight, valueName: "λ", help: "guided alignment: the weight λ of its cross-entropy")),
+        guided(.integer("alignment-layer", \.alignmentLayer, valueName: "L", unset: "last",
+                        help: "guided alignment: the decoder layer whose attention is supervised, 1 … L")),
+        guided(.integer("alignment-head", \.alignmentHead, valueName: "H", unset: "1",
+                        help: "guided alignment: the head of that layer that is supervised, 1 … h")),
     ]
+
+    /// An option that only guided alignment reads, refused without `--guided-alignment`.
+    private static func guided(_ option: Option<TrainingOptions>) -> Option<TrainingOptions> {
+        option.requiring { options in
+            guard options.guidedAlignment != nil else { throw OptionError.invalidValue(option: option.name, message: "needs --guided-alignment") }
+        }
+    }
+
+    /// The guidance these options ask of `model` (`nil` without `--guided-alignment`): the
+    /// chosen layer and head, 0-based, and the weight.
+    /// - Throws: `OptionError` when the model has no such attention or cannot supervise it.
+    public func alignmentGuidance(for model: any Seq2SeqModel) throws -> AlignmentGuidance? {
+        guard guidedAlignment != nil else { return nil }
+        guard model.hasAttention else {
+            throw OptionError.invalidValue(option: "guided-alignment", message: "needs a model with attention")
+        }
+        let (layers, heads) = (model.attentionLayers, model.attentionHeads)
+        let layer = alignmentLayer ?? layers, head = alignmentHead ?? 1
+        guard (1...layers).contains(layer) else {
+            throw OptionError.invalidValue(option: "alignment-layer", message: "must be 1 … \(layers): the model has \(layers) attention layer\(layers == 1 ? "" : "s")")
+        }
+        guard (1...heads).contains(head) else {
+            throw OptionError.invalidValue(option: "alignment-head", message: "must be 1 … \(heads): the model has \(heads) head\(heads == 1 ? "" : "s")")
+        }
+        let choice = AttentionChoice(layer: layer - 1, head: head - 1)
+        guard model.canSupervise(choice) else {
+            throw OptionError.invalidValue(option: "guided-alignment", message: "is not supported by this model (\(model.modelConfiguration.summary))")
+        }
+        return AlignmentGuidance(choice: choice, weight: guidedWeight)
+    }
 }
 
 extension TrainingOptions: Codable {
@@ -74,6 +125,7 @@ extension TrainingOptions: Codable {
     private enum CodingKeys: String, CodingKey {
         case epochs, maximumSteps, timeLimit, batchSize, learningRate, adamBeta2, clipNorm, warmupSteps = "warmup"
         case validateEvery, patience, bestMetric, labelSmoothing, seed
+        case guidedAlignment, guidedWeight, alignmentLayer, alignmentHead
     }
 
     /// Every field may be missing (`run.json` files older than it), and then has its default;
@@ -94,6 +146,10 @@ extension TrainingOptions: Codable {
         bestMetric = try c.decodeIfPresent(ValidationMetric.self, forKey: .bestMetric) ?? bestMetric
         labelSmoothing = try c.decodeIfPresent(Float.self, forKey: .labelSmoothing) ?? labelSmoothing
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        guidedAlignment = try c.decodeIfPresent(String.self, forKey: .guidedAlignment)
+        guidedWeight = try c.decodeIfPresent(Float.self, forKey: .guidedWeight) ?? guidedWeight
+        alignmentLayer = try c.decodeIfPresent(Int.self, forKey: .alignmentLayer)
+        alignmentHead = try c.decodeIfPresent(Int.self, forKey: .alignmentHead)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -111,6 +167,13 @@ extension TrainingOptions: Codable {
         try c.encode(bestMetric, forKey: .bestMetric)
         try c.encode(labelSmoothing, forKey: .labelSmoothing)
         try c.encode(seed, forKey: .seed)
+        // Only with guided alignment, so that other runs' run.json reads as before.
+        if let guidedAlignment {
+            try c.encode(guidedAlignment, forKey: .guidedAlignment)
+            try c.encode(guidedWeight, forKey: .guidedWeight)
+            try c.encodeIfPresent(alignmentLayer, forKey: .alignmentLayer)
+            try c.encodeIfPresent(alignmentHead, forKey: .alignmentHead)
+        }
     }
 }
 

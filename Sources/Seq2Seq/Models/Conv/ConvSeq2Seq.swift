@@ -60,9 +60,17 @@ public final class ConvSeq2Seq: Seq2SeqModel {
 
     public func logits(_ outputs: Tensor) -> Tensor { decoder.fc3(outputs) }
 
-    /// The whole target at once, each decoder convolution causal.
+    /// The whole target at once, each decoder convolution causal; with `context.guidance`, the
+    /// named layer's attention `[B, T, S]` goes to guided alignment.
     public func teacherForcedOutputs(_ batch: Batch, context: inout ForwardContext) -> Tensor {
-        decodeAll(batch, context: &context).output
+        let (output, weights) = decodeAll(batch, context: &context)
+        if let layer = context.guidance?.choice.layer, weights.indices.contains(layer) { context.superviseAttention(weights[layer]) }
+        return output
+    }
+
+    /// A decoder layer's attention (its one head).
+    public func canSupervise(_ choice: AttentionChoice) -> Bool {
+        choice.layer.map { (0..<attentionLayers).contains($0) } == true && choice.head == 0
     }
 
     private func decodeAll(_ batch: Batch, context: inout ForwardContext) -> (output: Tensor, weights: [Tensor]) {

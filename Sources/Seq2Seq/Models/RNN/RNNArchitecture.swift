@@ -9,7 +9,8 @@ extension Architecture {
             ("lstm", "an LSTM encoder-decoder", RNNConfiguration(cell: .lstm)),
         ],
         options: [
-            .choice("attention", \.attention, help: "how the decoder reads the source (README: Model)"),
+            .choice("attention", \.attention, help: "how the decoder reads the source (README: Model); hard samples a location "
+                        + "in training and reads the most probable one when translating and aligning"),
             .integer("window", \.window, valueName: "D", help: "local-m, local-p: attend to source positions within D of p_t")
                 .requiring { configuration in
                     // Refused rather than ignored, so nobody believes a global attention was windowed.
@@ -18,6 +19,20 @@ extension Architecture {
                         throw OptionError.invalidValue(option: "window", message: "applies to \(local.joined(separator: " and "))")
                     }
                 },
+            .flag("coverage", \.coverage, help: "bahdanau, luong-concat: the score reads the attention each source word has had so far")
+                .requiring { configuration in
+                    guard configuration.attention.takesCoverage else {
+                        throw OptionError.invalidValue(option: "coverage", message: "applies to \(RNNConfiguration.coverageKinds)")
+                    }
+                },
+            .number("coverage-loss", \.coverageLoss, valueName: "λ", help: "with --coverage: add λ Σ_i min(α_ti, c_ti) per target step")
+                .requiring { configuration in
+                    guard configuration.coverage else { throw OptionError.invalidValue(option: "coverage-loss", message: "needs --coverage") }
+                },
+            hardOption(.number("hard-reinforce", \.hard.reinforce, valueName: "λ", help: "hard: the weight λ_r of the REINFORCE term")),
+            hardOption(.number("hard-entropy", \.hard.entropy, valueName: "λ", help: "hard: the weight λ_e of the entropy bonus")),
+            hardOption(.number("hard-soft-mix", \.hard.softMix, valueName: "P",
+                               help: "hard: the chance a training sentence reads the expected context, not a sampled location")),
             .integer("layers", \.layers, help: "stacked recurrent layers in the encoder and in the decoder"),
             .integer("embed-dim", \.embeddingWidth, help: "E, the token embedding width"),
             .integer("hidden-dim", \.hiddenWidth, help: "H, the decoder state width"),
@@ -50,5 +65,12 @@ extension RNNConfiguration {
     public init(cell: CellKind) {
         self.init()
         self.cell = cell
+    }
+}
+
+/// An option of `--attention hard`, refused with any other attention rather than ignored.
+private func hardOption(_ option: Option<RNNConfiguration>) -> Option<RNNConfiguration> {
+    option.requiring { configuration in
+        guard configuration.attention == .hard else { throw OptionError.invalidValue(option: option.name, message: "applies to --attention hard") }
     }
 }

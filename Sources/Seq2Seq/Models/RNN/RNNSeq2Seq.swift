@@ -9,6 +9,7 @@ import Autograd
 /// - Bahdanau: `c_t = attend(s_{t−1})`, `s_t = RNN([E y_{t−1}; c_t], s_{t−1})`; output `s_t`.
 /// - Luong: `s_t = RNN([E y_{t−1}; h̃_{t−1}], s_{t−1})` (input feeding), `c_t = attend(s_t)`,
 ///   output `h̃_t = tanh(W_c [c_t; s_t])`; the local kinds attend within a window around `p_t`.
+/// With coverage, the attention also reads `c_t = Σ_{t' < t} α_{t'}`, kept in the state.
 /// Logits are `W_o · output + b_o`.
 public final class RNNSeq2Seq: Seq2SeqModel {
     public let configuration: RNNConfiguration
@@ -42,6 +43,9 @@ public final class RNNSeq2Seq: Seq2SeqModel {
             + prefixed("decoder.rnn", decoder) + reading.namedParameters + prefixed("decoder.output", output)
     }
 
+    /// Hard attention's baseline, `decoder.attention.baseline`.
+    public var namedBuffers: [(name: String, tensor: Tensor)] { reading.namedBuffers }
+
     public var modelConfiguration: ModelConfiguration { ModelConfiguration(architecture: Architecture.rnn.name, configuration) }
     /// One attention (none without), with one head.
     public var attentionLayers: Int { configuration.attention.makesWeights ? 1 : 0 }
@@ -59,11 +63,14 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         /// `t`, the step about to be taken, counting from 0: local-m's aligned position. Every
         /// row is at the same step (beam search keeps rows of one step), so rows keep it.
         public var step: Int
+        /// The coverage `c_t = Σ_{t' < t} α_{t'}`, `[B, S]`, with `--coverage`.
+        public var coverage: Tensor?
 
         /// The rows `indices` of every tensor, for beam search.
         public func selecting(rows indices: [Int]) -> DecoderState {
             DecoderState(recurrent: recurrent.map { $0.selecting(rows: indices) }, attentional: attentional?.rows(indices),
-                         memory: memory.selecting(rows: indices), summary: summary.rows(indices), step: step)
+                         memory: memory.selecting(rows: indices), summary: summary.rows(indices), step: step,
+                         coverage: coverage?.rows(indices))
         }
     }
 
@@ -86,7 +93,7 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         }
         let feeding = c.attention.isLuong && c.inputFeeding ? Tensor.zeros([batch, c.hiddenWidth]) : nil
         return DecoderState(recurrent: initial, attentional: feeding, memory: reading.prepare(outputs: memoryValues, mask: mask),
-                            summary: summaries[c.layers - 1], step: 0)
+                            summary: summaries[c.layers - 1], step: 0, coverage: c.coverage ? Tensor.zeros([batch, length]) : nil)
     }
 
     public func step(tokens: [Int], state: DecoderState, context: inout ForwardContext)
@@ -101,14 +108,15 @@ public final class RNNSeq2Seq: Seq2SeqModel {
             next.recurrent = states
             return (context.dropout(s, c.dropout), nil, next)
         case .contextInput(let attention):
-            let (contextVector, weights) = attention(query: state.recurrent[c.layers - 1].hidden, memory: state.memory, step: state.step)
+            let (contextVector, weights) = attend(attention, query: state.recurrent[c.layers - 1].hidden, state: state, next: &next,
+                                                  context: &context)
             let (s, states) = decoder.step(Tensor.concat([embedded, contextVector], axis: 1), states: state.recurrent, context: &context)
             next.recurrent = states
             return (context.dropout(s, c.dropout), weights, next)
         case .attentionalOutput(let attention, let attentional):
             let input = state.attentional.map { Tensor.concat([embedded, $0], axis: 1) } ?? embedded
             let (s, states) = decoder.step(input, states: state.recurrent, context: &context)
-            let (contextVector, weights) = attention(query: s, memory: state.memory, step: state.step)
+            let (contextVector, weights) = attend(attention, query: s, state: state, next: &next, context: &context)
             let attended = attentional(Tensor.concat([contextVector, s], axis: 1)).tanh()
             next.recurrent = states
             if next.attentional != nil { next.attentional = attended }
@@ -116,21 +124,47 @@ public final class RNNSeq2Seq: Seq2SeqModel {
         }
     }
 
+    /// The step's attention; with coverage, `c_{t+1} = c_t + α_t` goes into `next`, and while
+    /// training with `--coverage-loss` the step's `Σ_i min(α_ti, c_ti)` into the pass's loss.
+    private func attend(_ attention: any AttentionMechanism, query: Tensor, state: DecoderState, next: inout DecoderState,
+                        context: inout ForwardContext) -> (context: Tensor, weights: Tensor) {
+        let (vector, weights) = attention(query: query, memory: state.memory, step: state.step, coverage: state.coverage, context: &context)
+        if let coverage = state.coverage {
+            if context.isTraining && configuration.coverageLoss > 0 {
+                let owner = state.memory.values
+                let term = context.lossTerm(of: CoverageLoss.self, owner: owner) ?? {
+                    let term = CoverageLoss(weight: configuration.coverageLoss)
+                    context.addLossTerm(term, owner: owner)
+                    return term
+                }()
+                term.record(weights: weights, coverage: coverage)
+            }
+            next.coverage = coverage + weights
+        }
+        return (vector, weights)
+    }
+
     public func logits(_ outputs: Tensor) -> Tensor { output(outputs) }
 
-    /// Decoder outputs `[B, T, H]`, step by step with the reference target fed in.
+    /// Decoder outputs `[B, T, H]`, step by step with the reference target fed in; with
+    /// `context.guidance`, the attention of every step, `[B, T, S]`, goes to guided alignment.
     public func teacherForcedOutputs(_ batch: Batch, context: inout ForwardContext) -> Tensor {
         var state = encode(source: batch.source, lengths: batch.sourceLengths, context: &context)
-        var outputs = [Tensor]()
+        var outputs = [Tensor](), attention = [Tensor]()
         for t in 0..<batch.targetLength {
             let tokens = (0..<batch.size).map { batch.targetInput[$0 * batch.targetLength + t] }
-            let (out, _, next) = step(tokens: tokens, state: state, context: &context)
+            let (out, weights, next) = step(tokens: tokens, state: state, context: &context)
             outputs.append(out)
+            if context.guidance != nil, let weights { attention.append(weights) }
             state = next
         }
+        if !attention.isEmpty { context.superviseAttention(Tensor.stack(attention, axis: 1)) }
         // Stacked so one vocabulary projection covers all steps: [B, T, H] → [B, T, V].
         return Tensor.stack(outputs, axis: 1)
     }
+
+    /// Its one attention (layer 1, head 1), when it has one.
+    public func canSupervise(_ choice: AttentionChoice) -> Bool { hasAttention && choice == AttentionChoice(layer: 0, head: 0) }
 
     /// Its one attention, step by step, whatever the choices name.
     public func forcedAttention(_ batch: Batch, choices: [AttentionChoice]) -> [[[[Float]]]] {

@@ -41,6 +41,14 @@ enum SourceReading {
         }
     }
 
+    /// `decoder.attention.*` buffers (hard attention's baseline).
+    var namedBuffers: [(name: String, tensor: Tensor)] {
+        switch self {
+        case .summary: []
+        case .contextInput(let attention), .attentionalOutput(let attention, _): prefixedBuffers("decoder.attention", attention)
+        }
+    }
+
     /// Projects the encoder outputs for the attention (for `summary`, keeps them as they are).
     /// - Parameters: - outputs: `[B, S, M]`. - mask: `[B, S]`.
     func prepare(outputs: Tensor, mask: Tensor) -> AttentionMemory {

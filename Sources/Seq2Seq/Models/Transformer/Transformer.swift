@@ -142,9 +142,16 @@ public final class Transformer: Seq2SeqModel {
         outputs.matmul(outputWeight ?? targetEmbedding.weight, transposeB: true) + outputBias
     }
 
-    /// The whole target at once under the causal mask.
+    /// The whole target at once under the causal mask; with `context.guidance`, the named
+    /// layer's head `[B, T, S]`, on the tape, goes to guided alignment.
     public func teacherForcedOutputs(_ batch: Batch, context: inout ForwardContext) -> Tensor {
         decodeAll(batch, context: &context).output
+    }
+
+    /// One decoder layer's head of cross-attention.
+    public func canSupervise(_ choice: AttentionChoice) -> Bool {
+        guard let layer = choice.layer, let head = choice.head else { return false }
+        return (0..<configuration.layers).contains(layer) && (0..<configuration.heads).contains(head)
     }
 
     /// Decoder outputs `[B, T, D]` and every layer's cross-attention weights `[B, h, T, S]`.
@@ -153,10 +160,14 @@ public final class Transformer: Seq2SeqModel {
         let targetMask = Self.mask(batch.targetLengths, length: batch.targetLength)
         var y = embed(batch.targetInput, batch: batch.size, offset: 0, targetEmbedding, targetPositions, context: &context)
         var weights = [Tensor]()
+        let supervised = context.guidance?.choice
         for (i, layer) in decoderLayers.enumerated() {
-            let result = layer(y, targetMask: targetMask, memory: state.memory[i], sourceMask: state.sourceMask, context: &context)
+            let head = supervised?.layer == i ? supervised?.head : nil
+            let result = layer(y, targetMask: targetMask, memory: state.memory[i], sourceMask: state.sourceMask,
+                               supervisedHead: head, context: &context)
             y = result.output
             weights.append(result.weights)
+            if let headWeights = result.headWeights { context.superviseAttention(headWeights) }
         }
         return (decoderNorm.map { $0(y) } ?? y, weights)
     }

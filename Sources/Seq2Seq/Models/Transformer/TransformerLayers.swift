@@ -104,11 +104,16 @@ final class TransformerDecoderLayer: Module {
     /// - Parameters:
     ///   - y: `[B, T, D]`. - targetMask: `[B, T]`. - memory: this layer's projection of the
     ///     encoder output, `[B, S, D]` each. - sourceMask: `[B, S]`.
-    /// - Returns: `[B, T, D]` and the cross-attention weights `[B, h, T, S]`.
+    ///   - supervisedHead: a head (0-based) whose weights a loss reads, or `nil`.
+    /// - Returns: `[B, T, D]`, the cross-attention weights `[B, h, T, S]` (off the tape), and the
+    ///   supervised head's `[B, T, S]` on the tape.
     func callAsFunction(_ y: Tensor, targetMask: Tensor?, memory: MultiHeadAttention.KeysAndValues, sourceMask: Tensor,
-                        context: inout ForwardContext) -> (output: Tensor, weights: Tensor) {
+                        supervisedHead: Int? = nil, context: inout ForwardContext) -> (output: Tensor, weights: Tensor, headWeights: Tensor?) {
         let attended = selfAttention(selfAttending: residual.input(y, norm1), keyMask: targetMask, causal: true).output
-        return crossAndFeedForward(residual.output(y, attended, norm1, &context), memory: memory, sourceMask: sourceMask, context: &context)
+        let h = residual.output(y, attended, norm1, &context)
+        let headWeights = supervisedHead.map { crossAttention.headWeights(residual.input(h, norm2), attendingTo: memory, head: $0, keyMask: sourceMask) }
+        let (output, weights) = crossAndFeedForward(h, memory: memory, sourceMask: sourceMask, context: &context)
+        return (output, weights, headWeights)
     }
 
     /// One new position per row.
