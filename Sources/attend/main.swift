@@ -25,6 +25,7 @@ func standardError(_ line: String) { FileHandle.standardError.write(Data((line +
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, !name.hasPrefix("-") else {
     let asked = arguments.contains("--help") || arguments.contains("-h")
+    if let option = arguments.first, !asked { standardError("error: unknown option '\(option)': a command comes first") }
     printUsage(toStandardOutput: asked)
     exit(arguments.isEmpty || asked ? 0 : 2)
 }

@@ -23,6 +23,10 @@ public struct TrainingOptions: Sendable {
     public var seed: UInt64 = 1
     /// Report progress every N steps.
     public var reportEvery = 50
+    /// Skip a batch whose loss or gradient is not finite (counted) instead of stopping the run.
+    public var skipNonFinite = false
+    /// How many probe pairs' attention to record at every validation, for `attend report`.
+    public var probes = 4
 
     public init() {}
 
@@ -35,6 +39,7 @@ public struct TrainingOptions: Sendable {
         if let steps = maximumSteps, steps < 1 { return "--max-steps must be at least 1" }
         if let every = validateEvery, every < 1 { return "--valid-every must be at least 1" }
         if !(0..<1).contains(labelSmoothing) { return "--label-smoothing must be in [0, 1)" }
+        if probes < 0 { return "--probes must not be negative" }
         return nil
     }
 }
@@ -46,6 +51,12 @@ extension TrainingOptions {
         .integer("max-steps", \.maximumSteps, help: "stop after N optimizer steps"),
         .number("time-limit", \.timeLimit, valueName: "SECONDS", help: "stop after this much training time"),
     ]
+
+    /// What a resumed run may change: how long, and whether to skip non-finite batches.
+    public static let resumeOptions: [Option<TrainingOptions>] = durationOptions + [skipNonFiniteOption]
+
+    static let skipNonFiniteOption: Option<TrainingOptions> =
+        .flag("skip-nonfinite", \.skipNonFinite, help: "skip a batch whose loss or gradient is NaN or infinite (counted) instead of stopping")
 
     /// Every training option, in the order the help lists them.
     public static let options: [Option<TrainingOptions>] = durationOptions + [
@@ -66,6 +77,8 @@ extension TrainingOptions {
             }
             options.seed = seed
         },
+        skipNonFiniteOption,
+        .integer("probes", \.probes, help: "record the attention of N probe pairs at every validation, for attend report"),
     ]
 }
 
@@ -73,7 +86,7 @@ extension TrainingOptions: Codable {
     /// The names `run.json` has always used.
     private enum CodingKeys: String, CodingKey {
         case epochs, maximumSteps, timeLimit, batchSize, learningRate, adamBeta2, clipNorm, warmupSteps = "warmup"
-        case validateEvery, patience, bestMetric, labelSmoothing, seed
+        case validateEvery, patience, bestMetric, labelSmoothing, seed, skipNonFinite, probes
     }
 
     /// Every field may be missing (`run.json` files older than it), and then has its default;
@@ -94,6 +107,8 @@ extension TrainingOptions: Codable {
         bestMetric = try c.decodeIfPresent(ValidationMetric.self, forKey: .bestMetric) ?? bestMetric
         labelSmoothing = try c.decodeIfPresent(Float.self, forKey: .labelSmoothing) ?? labelSmoothing
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        skipNonFinite = try c.decodeIfPresent(Bool.self, forKey: .skipNonFinite) ?? skipNonFinite
+        probes = try c.decodeIfPresent(Int.self, forKey: .probes) ?? probes
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -111,6 +126,8 @@ extension TrainingOptions: Codable {
         try c.encode(bestMetric, forKey: .bestMetric)
         try c.encode(labelSmoothing, forKey: .labelSmoothing)
         try c.encode(seed, forKey: .seed)
+        try c.encode(skipNonFinite, forKey: .skipNonFinite)
+        try c.encode(probes, forKey: .probes)
     }
 }
 
@@ -120,4 +137,7 @@ public enum TrainingEvent: Sendable {
     case progress(step: Int, epoch: Int, loss: Double, tokensPerSecond: Double, elapsed: Double, remaining: Double?)
     case validation(step: Int, epoch: Int, result: ValidationResult, isBest: Bool)
     case finished(reason: String, step: Int, elapsed: Double)
+    /// A batch whose loss or gradient norm was not finite was skipped (`--skip-nonfinite`);
+    /// `total` counts the run's skipped batches so far.
+    case skipped(step: Int, loss: Float, gradientNorm: Float, total: Int)
 }
