@@ -42,6 +42,16 @@ final class RunLock {
         _ = try RunLock(URL(fileURLWithPath: folder))  // released again as it goes out of scope
     }
 
+    /// Whether a process holds `folder`'s lock now (a run in progress).
+    static func isHeld(_ folder: URL) -> Bool {
+        let fd = open(folder.appendingPathComponent(fileName).path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
     deinit { close(descriptor) }
 
     /// The process id the lock file names, if it names one.
