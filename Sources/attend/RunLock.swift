@@ -26,7 +26,7 @@ final class RunLock {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let owner = Self.owner(fd)
             close(fd)
-            throw CommandError.failure("\(folder.path) is in use by another attend train\(owner.map { " (process \($0))" } ?? ""); "
+            throw CommandError.failure("\(folder.relativePath) is in use by another attend train\(owner.map { " (process \($0))" } ?? ""); "
                                        + "wait for it to finish, or stop it first")
         }
         descriptor = fd
@@ -80,6 +80,6 @@ final class RunLock {
 /// (a full disk, a read-only folder), that the checkpoints already there are intact.
 func failureMessage(_ error: Error, folder: URL) -> String {
     guard error is AtomicFileError else { return "\(error)" }
-    return "\(error); the checkpoints already in \(folder.path) are intact and no temporary file was left: "
-        + "make room (or make the folder writable) and continue with: attend train --resume \(folder.path)"
+    return "\(error); the checkpoints already in \(folder.relativePath) are intact and no temporary file was left: "
+        + "make room (or make the folder writable) and continue with: attend train --resume \(folder.relativePath)"
 }

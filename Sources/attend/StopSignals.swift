@@ -18,10 +18,11 @@ enum StopSignals {
             signal(number, SIG_IGN)  // delivered to the source below instead of killing the process
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                // Signals that arrive together are delivered as one event that counts them.
                 let isFirst = lock.withLock { () -> Bool in
                     if first != nil { return false }
                     first = number
-                    return true
+                    return source.data < 2
                 }
                 guard isFirst else {
                     standardError("attend: stopped at once")

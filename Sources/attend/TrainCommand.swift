@@ -119,7 +119,7 @@ enum TrainCommand: Subcommand {
             try trainer.run(report: ProgressPrinter(epochs: settings.training.epochs).report)
         } catch { throw CommandError.failure(failureMessage(error, folder: folder)) }
         if let signal = StopSignals.received {
-            standardError("attend: stopped by \(StopSignals.name(signal)); continue with: attend train --resume \(folder.path)")
+            standardError("attend: stopped by \(StopSignals.name(signal)); continue with: attend train --resume \(folder.relativePath)")
             exit(StopSignals.status(signal))
         }
         let best = folder.appendingPathComponent(Checkpoint.bestFileName).path
