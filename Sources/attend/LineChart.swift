@@ -27,7 +27,10 @@ struct LineChart {
               var minY = finite.map(\.y).min(), var maxY = finite.map(\.y).max() else {
             return svg + "<text x=\"\(n(width / 2))\" y=\"\(n(height / 2))\" text-anchor=\"middle\" class=\"muted\">no data yet</text>\n</svg>\n"
         }
-        if maxY - minY < 1e-12 { (minY, maxY) = (minY - 1, maxY + 1) }
+        if maxY - minY <= abs(maxY) * 1e-9 {  // a constant: centred, ±50%
+            let pad = minY == 0 ? 1 : abs(minY) / 2
+            (minY, maxY) = (minY - pad, maxY + pad)
+        }
         let spanX = Swift.max(maxX - minX, 1)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         func px(_ x: Double) -> Double { left + (x - minX) / spanX * plotWidth }
@@ -58,7 +61,7 @@ struct LineChart {
                 svg += "<circle cx=\"\(n(px(point.x)))\" cy=\"\(n(py(point.y)))\" r=\"2.6\" fill=\"\(line.color)\"><title>step \(Int(point.x)): \(escaped(format(point.y)))</title></circle>"
             }
             if series.count > 1 {
-                let y = 16.0, x = width - right - Double(series.count - index) * 78
+                let y = top + 14, x = width - right - Double(series.count - index) * 72
                 svg += "<rect x=\"\(n(x))\" y=\"\(n(y - 8))\" width=\"10\" height=\"3\" fill=\"\(line.color)\"/>"
                 svg += "<text x=\"\(n(x + 14))\" y=\"\(n(y - 3))\" class=\"tick\">\(escaped(line.name))</text>\n"
             }

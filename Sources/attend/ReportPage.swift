@@ -56,11 +56,14 @@ enum ReportPage {
             let finite = bucket.map(\.loss).filter(\.isFinite)
             return (Double(bucket.last?.step ?? 0), finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count))
         }
-        var previousElapsed = 0.0
-        let speed = buckets.map { bucket -> (x: Double, y: Double) in
-            defer { previousElapsed = bucket.last?.elapsed ?? previousElapsed }
-            let seconds = (bucket.last?.elapsed ?? 0) - previousElapsed
-            return (Double(bucket.last?.step ?? 0), seconds > 0 ? Double(bucket.map(\.tokens).reduce(0, +)) / seconds : .nan)
+        // Each step's tokens over its time, the median of a group: the time of a validation
+        // falls on one step of its group and does not count.
+        let rates = zip(records.steps.dropFirst(), records.steps).map { step, previous in
+            step.elapsed > previous.elapsed ? Double(step.tokens) / (step.elapsed - previous.elapsed) : .nan
+        }
+        let speed = stride(from: 0, to: rates.count, by: Swift.max(1, rates.count / 150)).map { start -> (x: Double, y: Double) in
+            let group = rates[start..<Swift.min(start + Swift.max(1, rates.count / 150), rates.count)].filter(\.isFinite).sorted()
+            return (Double(records.steps[Swift.min(start + 1, records.steps.count - 1)].step), group.isEmpty ? .nan : group[group.count / 2])
         }
         let rate = buckets.map { (x: Double($0.last?.step ?? 0), y: $0.last?.learningRate ?? .nan) }
         func dev(_ value: (RunRecords.Validation) -> Double) -> [(x: Double, y: Double)] {
@@ -76,7 +79,7 @@ enum ReportPage {
             LineChart(title: "dev alignment error rate (AER)" + (records.alignments.isEmpty ? ": no dev.align" : ""),
                       series: [.init(name: "AER", color: "#762a83", points: records.alignments.map { (Double($0.step), $0.aer) }, dots: true)], timeAt: time),
             LineChart(title: "learning rate", series: [.init(name: "rate", color: blue, points: rate)], timeAt: time),
-            LineChart(title: "target tokens per second", series: [.init(name: "tok/s", color: blue, points: speed)], timeAt: time),
+            LineChart(title: "target tokens per second (median of steps)", series: [.init(name: "tok/s", color: blue, points: speed)], timeAt: time),
         ].map { $0.svg() }
     }
 
