@@ -7,8 +7,8 @@
 #   swift build -c release && Scripts/fault-test.sh [KILLS]        # KILLS: kill -9 rounds (default 8)
 #
 # ATTEND picks the binary (default .build/release/attend), DATA the corpus (default Data/reverse).
-# The full-disk and read-only faults mount small tmpfs folders, which needs root; without it the
-# full disk is a file-size limit (ulimit -f) and the read-only folder is chmod a-w.
+# The full disk is a small tmpfs and the read-only folder a read-only bind mount, which need
+# root; without it they are a file-size limit (ulimit -f) and chmod a-w.
 set -uo pipefail
 attend=$(realpath "${ATTEND:-.build/release/attend}")
 data=$(realpath "${DATA:-Data/reverse}")
@@ -17,11 +17,13 @@ work=$(mktemp -d /tmp/attend-faults.XXXXXX)
 mounts=()
 cleanup() {
     for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
+    jobs -p | xargs -r kill -9 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
 cd "$work"
-small=(--data "$data" --hidden-dim 32 --embed-dim 16 --batch-size 32 --valid-every 25 --probes 2)
+model=(--data "$data" --hidden-dim 32 --embed-dim 16 --batch-size 32 --probes 2)
+small=("${model[@]}" --valid-every 25)
 
 # The step a checkpoint holds (the last "step" of its header's training state) and whether
 # `attend translate` loads it.
@@ -91,20 +93,22 @@ else
 fi
 line "full disk ($how)" "exit $status; $(left full/run); $(grep -o 'error: [^;]*' full.log)"
 
-# 4. A folder made read-only mid-run.
+# 4. A folder made read-only mid-run: a read-only bind mount of the run folder onto itself
+#    (files already open stay writable, as they would after a chmod; new ones cannot be made).
 mkdir readonly
-if mount -t tmpfs -o size=64m tmpfs readonly 2>/dev/null; then
-    mounts+=("$work/readonly")
-    make_readonly() { mount -o remount,ro "$work/readonly"; }
-    how="remount,ro"
-else
-    make_readonly() { chmod -R a-w "$work/readonly/run"; }
-    how="chmod a-w"
-fi
 "$attend" train "${small[@]}" --out readonly/run --epochs 1000 2>readonly.log &
 pid=$!
 wait_for readonly/run/last.safetensors
-make_readonly
+if mount --bind readonly/run readonly/run 2>/dev/null && mount -o remount,ro,bind readonly/run 2>/dev/null; then
+    mounts+=("$work/readonly/run")
+    how="read-only bind mount"
+elif [ "$(id -u)" != 0 ]; then
+    chmod a-w readonly/run
+    how="chmod a-w"
+else
+    how="could not make it read-only; stopped"
+    kill -INT "$pid"
+fi
 wait "$pid"
 status=$?
 line "read-only folder ($how)" "exit $status; $(left readonly/run); $(grep -o 'error: [^;]*' readonly.log)"
@@ -119,13 +123,14 @@ out_status=$?
 resume_status=$?
 kill -INT "$pid"
 wait "$pid"
+first_status=$?
 line "second train, same --out" "exit $out_status; $(head -n 1 busy-out.log)"
 line "second train, --resume" "exit $resume_status; $(head -n 1 busy-resume.log)"
-line "  the first, after SIGINT" "exit $?; $(left busy)"
+line "  the first, after SIGINT" "exit $first_status; $(left busy)"
 
 # 6. NaN from a huge --lr: stop before the step, keep the last validation's checkpoints;
 #    with --skip-nonfinite, skip and count such batches.
-"$attend" train "${small[@]}" --out nan --lr 1e38 --valid-every 1 --max-steps 50 2>nan.log
+"$attend" train "${model[@]}" --out nan --lr 1e38 --valid-every 1 --max-steps 50 2>nan.log
 line "NaN (--lr 1e38)" "exit $?; $(left nan); $(grep -o 'error: training diverged at step [0-9]* ([^)]*)' nan.log)"
-"$attend" train "${small[@]}" --out skip --lr 1e38 --valid-every 10 --max-steps 20 --skip-nonfinite 2>skip.log
+"$attend" train "${model[@]}" --out skip --lr 1e38 --valid-every 10 --max-steps 20 --skip-nonfinite 2>skip.log
 line "NaN (--lr 1e38 --skip-nonfinite)" "exit $?; $(left skip); $(grep -c 'skipped (loss' skip.log) batches skipped, $(grep -ci nan skip/metrics.csv) NaN rows in metrics.csv"
