@@ -65,7 +65,8 @@ final class TrainSurvivalTests: XCTestCase {
     func testASecondTrainOnTheSameRunIsRefusedAndAKilledRunLeavesNoLock() throws {
         let first = try RunningAttend(["train", "--data", "data", "--out", "run", "--epochs", "100000"] + small, in: corpus.directory)
         XCTAssertTrue(RunningAttend.wait(timeout: 120) { FileManager.default.fileExists(atPath: url("run/last.safetensors").path) })
-        for arguments in [["train", "--data", "data", "--out", "run"] + small, ["train", "--resume", "run"]] {
+        // Bounded, so that a broken lock shows as a run that went ahead rather than one that never ends.
+        for arguments in [["train", "--data", "data", "--out", "run", "--time-limit", "2"] + small, ["train", "--resume", "run", "--time-limit", "2"]] {
             let second = try corpus.attend(arguments)
             XCTAssertEqual(second.status, 1, second.stderr)
             XCTAssertTrue(second.stderr.hasPrefix("error: run is in use by another attend train (process \(first.pid))"), second.stderr)
