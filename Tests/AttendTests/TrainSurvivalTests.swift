@@ -13,9 +13,14 @@ final class TrainSurvivalTests: XCTestCase {
 
     private func url(_ path: String) -> URL { corpus.directory.appendingPathComponent(path) }
 
-    /// A run of 12 steps an epoch that would go on for a long time.
+    /// A run of 504 steps an epoch (the training pairs 42 times over) that would go on for a
+    /// long time: a signal reaches it between validations, even in a fast release build.
     private func longRun(_ extra: [String] = []) throws -> RunningAttend {
-        try RunningAttend(["train", "--data", "data", "--out", "run", "--epochs", "100000", "--batch-size", "4"] + small + extra,
+        for side in ["src", "tgt"] {
+            let lines = try corpus.text("data/train.\(side)").split(separator: "\n").map(String.init)
+            try corpus.write("train.\(side)", Array(repeating: lines, count: 42).flatMap { $0 })
+        }
+        return try RunningAttend(["train", "--data", "data", "--out", "run", "--epochs", "100000", "--batch-size", "4"] + small + extra,
                           in: corpus.directory)
     }
 
@@ -37,7 +42,7 @@ final class TrainSurvivalTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("continue with: attend train --resume run"), result.stderr)
         // Mid-epoch, before any validation: `last` is the step it stopped at, the last one logged.
         let logged = try XCTUnwrap(dataRows(url("run/metrics.csv")).last?.split(separator: ",").first.flatMap { Int($0) })
-        XCTAssertLessThan(logged, 12, "stopped before the first validation")
+        XCTAssertLessThan(logged, 504, "stopped before the first validation")
         XCTAssertEqual(checkpointStep(url("run/last.safetensors")), logged)
         XCTAssertEqual(temporaries("run"), [])
         let resumed = try corpus.attend(["train", "--resume", "run", "--max-steps", "\(logged + 2)"])
