@@ -63,15 +63,17 @@ enum AlignCommand: Subcommand {
         }
         let selections = memoryModel != nil ? [] : try AttentionSelection.parse(layer: settings.layer, head: settings.head, model: trained.model)
         let sources = try readLines(sourcePath).map(ParallelCorpus.tokenize)
+        if let problem = trained.model.lengthProblem(sources, file: sourcePath) { throw CommandError.failure(problem) }
         let targets: [[String]]
         if let targetPath = settings.target {
             targets = try readLines(targetPath).map(ParallelCorpus.tokenize)
+            if let problem = trained.model.lengthProblem(targets, file: targetPath) { throw CommandError.failure(problem) }
             guard targets.count == sources.count else {
                 throw CommandError.failure("\(sourcePath) has \(sources.count) lines but \(targetPath) has \(targets.count)")
             }
         } else {
             let decoded = GreedySearch.decode(trained.model, sources: sources.map(trained.sourceVocabulary.encode),
-                                              maximumLength: { translationLengthLimit(sourceLength: $0) })
+                                              maximumLength: { trained.model.translationLengthLimit(sourceLength: $0) })
             targets = decoded.map { trained.targetVocabulary.decode($0.tokens) }
         }
         do {

@@ -10,6 +10,7 @@ struct DataOptions {
     var trainTSV: String?, devTSV: String?
     var minFrequency = 1
     var maximumVocabulary: Int?
+    var probeSource: String?, probeTarget: String?
 
     /// The defaults train a bidirectional GRU with Bahdanau attention that solves the shipped
     /// reverse task in a few minutes on two cores.
@@ -27,11 +28,15 @@ struct DataOptions {
         .text("dev-tsv", \.devTSV, valueName: "FILE", help: "source<TAB>target dev pairs"),
         .integer("min-freq", \.minFrequency, help: "leave out tokens seen fewer times in the training data"),
         .integer("max-vocab", \.maximumVocabulary, unset: "none", help: "at most N tokens per vocabulary, <pad> <unk> <s> </s> included"),
+        .text("probe-src", \.probeSource, valueName: "FILE", unset: "the first dev pairs", help: "probe sentences for attend report, with --probe-tgt"),
+        .text("probe-tgt", \.probeTarget, valueName: "FILE", help: "the probes' targets"),
     ]
 
     /// The files these options name.
     func resolved() throws -> DataSettings {
         var data = DataSettings(minFrequency: minFrequency, maximumVocabulary: maximumVocabulary)
+        guard (probeSource == nil) == (probeTarget == nil) else { throw CommandError.usage("--probe-src and --probe-tgt go together") }
+        (data.probeSource, data.probeTarget) = (probeSource, probeTarget)
         if let train = trainTSV {
             guard let dev = devTSV else { throw CommandError.usage("--train-tsv needs --dev-tsv") }
             (data.trainSource, data.trainTarget, data.devSource, data.devTarget) = (train, "", dev, "")
@@ -59,6 +64,8 @@ struct DataSettings: Codable {
     var maximumVocabulary: Int?
     /// The `--data` folder, checked when the corpora are loaded.
     var corpusFolder: String?
+    /// Probe pairs for `attend report` (by default the first dev pairs).
+    var probeSource: String?, probeTarget: String?
 
     /// The corpora the settings name.
     func loadCorpora() throws -> (train: ParallelCorpus, dev: ParallelCorpus) {

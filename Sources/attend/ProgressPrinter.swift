@@ -13,6 +13,8 @@ struct ProgressPrinter {
         case let .validation(step, epoch, result, isBest):
             standardError(String(format: "valid  step %6d  epoch %d  loss %.4f  ppl %.2f  bleu %.2f  exact %.1f%%%@",
                                  step, epoch, result.loss, result.perplexity, result.bleu, result.exactMatch, isBest ? "  (best)" : ""))
+        case let .skipped(step, loss, norm, total):
+            standardError("attend: step \(step) skipped (loss \(loss), gradient norm \(norm); \(total) skipped so far)")
         case let .finished(reason, step, elapsed):
             standardError("attend: stopped after step \(step), \(Self.clock(elapsed)): \(reason)")
         }

@@ -12,7 +12,7 @@ enum TrainCommand: Subcommand {
     static var usage: String {
         var text = """
         usage: attend train [--data DIR] [options]
-               attend train --resume RUN_FOLDER [--epochs N] [--max-steps N] [--time-limit S]
+               attend train --resume RUN_FOLDER [--epochs N] [--max-steps N] [--time-limit S] [--skip-nonfinite]
 
         data:
         \(OptionHelp.lines(DataOptions.options, defaults: DataOptions()))
@@ -43,7 +43,7 @@ enum TrainCommand: Subcommand {
 
         static let options: [Option<RunFolder>] = [
             .text("out", \.out, valueName: "FOLDER", unset: "runs/CORPUS-ARCH-ATTENTION", help: "the run folder; an existing run is never overwritten"),
-            .text("resume", \.resume, valueName: "FOLDER", help: "continue that run where it stopped; only --epochs, --max-steps, --time-limit may change"),
+            .text("resume", \.resume, valueName: "FOLDER", help: "continue that run where it stopped; only --epochs, --max-steps, --time-limit, --skip-nonfinite may change"),
         ]
     }
 
@@ -58,9 +58,10 @@ enum TrainCommand: Subcommand {
         if let resumeFolder = run.resume {
             if run.out != nil { throw CommandError.usage("--resume continues the run in its own folder: leave out --out") }
             folder = URL(fileURLWithPath: resumeFolder)
+            try RunLock.checkFree(resumeFolder)
             settings = try loadSettings(folder)
             // Only how long to train may change on resume.
-            try arguments.read(TrainingOptions.durationOptions, into: &settings.training)
+            try arguments.read(TrainingOptions.resumeOptions, into: &settings.training)
             try arguments.finish()
             let last = folder.appendingPathComponent(Checkpoint.lastFileName)
             do { resume = try Checkpoint.load(from: last) } catch { throw CommandError.failure("\(error)") }
@@ -69,6 +70,7 @@ enum TrainCommand: Subcommand {
             try arguments.finish()
             folder = try runFolder(explicit: run.out, settings: settings)
         }
+        let runLock = try RunLock(folder)
         let path = try engine.apply()
         var notes = ["attend: precision: \(path.label)"]
         if let resume {
@@ -80,7 +82,7 @@ enum TrainCommand: Subcommand {
             }
         }
 
-        let (train, dev) = try settings.data.loadCorpora()
+        var (train, dev) = try settings.data.loadCorpora()
         let sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary
         if let resume, let s = Vocabulary(tokens: resume.sourceVocabulary), let t = Vocabulary(tokens: resume.targetVocabulary) {
             (sourceVocabulary, targetVocabulary) = (s, t)
@@ -95,10 +97,13 @@ enum TrainCommand: Subcommand {
         var generator = SeededGenerator(seed: settings.training.seed)
         let model = settings.model.makeModel(generator: &generator)
         do { _ = try settings.training.alignmentGuidance(for: model) } catch let error as OptionError { throw CommandError.usage("\(error)") }
-        let trainAlignments: [Set<AlignmentLink>]?
+        // Gold links are read against the whole training corpus, then follow the pairs kept.
+        var trainAlignments: [Set<AlignmentLink>]?
         do { trainAlignments = try settings.training.guidedAlignment.map { try GoldAlignments.load(path: $0, corpus: train) } } catch {
             throw CommandError.failure("\(error)")
         }
+        let kept = try TrainingPairs.dropTooLong(train: &train, dev: &dev, model: model, notes: &notes)
+        trainAlignments = trainAlignments.map { links in kept.train.map { links[$0] } }
         try saveSettings(settings, folder)
         let trainer: Trainer
         do {
@@ -106,19 +111,30 @@ enum TrainCommand: Subcommand {
                                   train: encode(train), dev: encode(dev), options: settings.training,
                                   runFolder: folder, resume: resume, trainAlignments: trainAlignments)
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
+        trainer.recorder = try TrainingPairs.recorder(settings.data, probes: settings.training.probes, dev: dev, devKept: kept.dev, model: model,
+                                                      vocabularies: (sourceVocabulary, targetVocabulary), folder: folder)
+        let stale = runLock.removeStaleTemporaries(in: folder)
+        if stale > 0 { notes.append("attend: removed \(stale) temporary files an interrupted run left in \(folder.path)") }
 
         notes.forEach(standardError)  // the first lines, once the data has loaded
         standardError("attend: \(settings.model.summary), \(model.parameterCount) parameters; "
             + "\(train.count) training pairs, \(dev.count) dev pairs; vocabularies \(sourceVocabulary.count) / \(targetVocabulary.count)")
         if let resume { standardError("attend: resuming \(folder.path) at step \(resume.trainingState.step), epoch \(resume.trainingState.epoch + 1)") }
+        StopSignals.install()
+        trainer.shouldStop = { StopSignals.received != nil }
         do {
             try trainer.run(report: ProgressPrinter(epochs: settings.training.epochs).report)
-        } catch { throw CommandError.failure("\(error)") }
+        } catch { throw CommandError.failure(failureMessage(error, folder: folder)) }
+        if let signal = StopSignals.received {
+            standardError("attend: stopped by \(StopSignals.name(signal)); continue with: attend train --resume \(folder.relativePath)")
+            exit(StopSignals.status(signal))
+        }
         let best = folder.appendingPathComponent(Checkpoint.bestFileName).path
         standardError("""
         attend: best checkpoint: \(best)
           translate: echo "\(dev.sources.first?.joined(separator: " ") ?? "a sentence")" | attend translate --model \(best)
           align:     attend align --model \(best) --src \(settings.data.devSource) --tgt \(settings.data.devTarget) --out \(folder.path)/alignments
+          report:    attend report \(folder.path)
         """)
     }
 
@@ -126,6 +142,7 @@ enum TrainCommand: Subcommand {
     private static func runFolder(explicit: String?, settings: TrainSettings) throws -> URL {
         let manager = FileManager.default
         if let explicit {
+            try RunLock.checkFree(explicit)
             if manager.fileExists(atPath: (explicit as NSString).appendingPathComponent(Checkpoint.lastFileName)) {
                 throw CommandError.failure("\(explicit) already holds a run: continue it with --resume \(explicit), or choose another --out")
             }

@@ -46,7 +46,10 @@ enum TranslateCommand: Subcommand {
         try settings.engine.apply()
         let trained = try loadModel(modelPath)
         let lines = try readLines(settings.input)
-        let limit = { translationLengthLimit(sourceLength: $0, ratio: ratio) }
+        if let problem = trained.model.lengthProblem(lines.map(ParallelCorpus.tokenize), file: settings.input ?? "standard input") {
+            throw CommandError.failure(problem)
+        }
+        let limit = { trained.model.translationLengthLimit(sourceLength: $0, ratio: ratio) }
         let sources = lines.map { trained.sourceVocabulary.encode(ParallelCorpus.tokenize($0)) }
         var output = ""
         let search = BeamSearch(beamSize: beam, lengthPenalty: settings.alpha, bestCount: nBest)

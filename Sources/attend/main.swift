@@ -8,7 +8,7 @@ protocol Subcommand {
     static func run(_ arguments: inout Arguments) throws
 }
 
-let subcommands: [any Subcommand.Type] = [TrainCommand.self, TranslateCommand.self, AlignCommand.self, EvalCommand.self, BenchCommand.self]
+let subcommands: [any Subcommand.Type] = [TrainCommand.self, TranslateCommand.self, AlignCommand.self, EvalCommand.self, ReportCommand.self, BenchCommand.self]
 
 /// The command list: on stdout when asked for, on stderr after a mistake.
 func printUsage(toStandardOutput: Bool = false) {
@@ -25,6 +25,7 @@ func standardError(_ line: String) { FileHandle.standardError.write(Data((line +
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, !name.hasPrefix("-") else {
     let asked = arguments.contains("--help") || arguments.contains("-h")
+    if let option = arguments.first, !asked { standardError("error: unknown option '\(option)': a command comes first") }
     printUsage(toStandardOutput: asked)
     exit(arguments.isEmpty || asked ? 0 : 2)
 }

@@ -118,7 +118,12 @@ final class ForwardValueTests: XCTestCase {
         let gain = Tensor(shape: [4], scalars: [1, 2, 0.5, -1]), bias = Tensor(shape: [4], scalars: [0.1, 0, 0, 0.2])
         assertClose(x.layerNorm(gain: gain, bias: bias).scalars,
                     [0.193048, -2.605345, 0.744384, 0.479144, 1.772986, -0.436431, -0.472800, 0.709170])
-        assertClose(x.gelu().scalars, [0.345714, -0.158808, 1.954598, 0.053983, 1.399572, 0.115851, -0.114629, 0])
+        // PyTorch's `F.gelu` (exact, erf form), values and gradients of the sum.
+        assertClose(x.gelu().scalars, [0.345731, -0.158655, 1.954500, 0.053983, 1.399789, 0.115852, -0.114627, 0])
+        let input = x.copy()
+        input.requiresGrad = true
+        input.gelu().sum().backward()
+        assertClose(input.grad!.scalars, [0.867495, -0.083315, 1.085232, 0.579523, 1.127469, 0.657468, 0.267672, 0.5])
     }
 }
 

@@ -34,19 +34,19 @@ extension Tensor {
         unary(.relu, Vector.relu, Lane.ReluGradient.self, saved: .input)
     }
 
-    /// GELU, tanh form (Hendrycks & Gimpel 2016):
-    /// `½x(1 + tanh u)`, `u = √(2/π)(x + 0.044715x³)`;
-    /// `∂/∂x = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)`.
+    /// GELU, exact form (Hendrycks & Gimpel 2016; PyTorch's default): `x·Φ(x)`, with
+    /// `Φ(x) = ½(1 + erf(x/√2))` the standard normal CDF; `∂/∂x = Φ(x) + x·φ(x)`,
+    /// `φ(x) = e^{−x²/2}/√(2π)`.
     public func gelu() -> Tensor {
         let x = self, out = Tensor(uninitializedShape: shape)
-        let th = Tensor(uninitializedShape: shape)  // tanh u, saved for the pullback
+        let cdf = Tensor(uninitializedShape: shape)  // Φ(x), saved for the pullback
         Parallel.forEachRange(count, grain: Parallel.transcendentalGrain) { range in
-            Vector.gelu(x.data + range.lowerBound, tanh: th.data + range.lowerBound, out.data + range.lowerBound, range.count)
+            Vector.gelu(x.data + range.lowerBound, cdf: cdf.data + range.lowerBound, out.data + range.lowerBound, range.count)
         }
         return Tape.record(.gelu, output: out, inputs: [x]) { gradient in
             let (gx, accumulate) = x.gradientBuffer()
             Vector.map(Lane.GeluGradient.self, rows: 1, n: x.count, .full(gradient.data, x.count), .full(x.data, x.count),
-                       .full(th.data, x.count), into: gx, accumulate: accumulate)
+                       .full(cdf.data, x.count), into: gx, accumulate: accumulate)
         }
     }
 
@@ -83,11 +83,11 @@ extension Lane {
     enum ReluGradient: LaneFunction {
         @inline(__always) static func apply(_ g: V, _ x: V, _: V) -> V { V().replacing(with: g, where: x .> 0) }
     }
-    /// GELU's derivative times `g`, from `x` and the saved `t = tanh u`.
+    /// GELU's derivative times `g`, `g (Φ + x φ(x))`, from `x` and the saved `Φ = Φ(x)`.
     enum GeluGradient: LaneFunction {
-        @inline(__always) static func apply(_ g: V, _ x: V, _ t: V) -> V {
-            let slope = Vector.fma(x * x, V(repeating: 3 * 0.044715 * 0.7978845608), 0.7978845608)  // ∂u/∂x
-            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope)
+        @inline(__always) static func apply(_ g: V, _ x: V, _ cdf: V) -> V {
+            let density = Vector.exp(x * x * -0.5) * 0.3989422804014327  // φ(x) = e^{−x²/2}/√(2π)
+            return g * cdf.addingProduct(x, density)
         }
     }
 }
@@ -107,17 +107,32 @@ extension Vector {
         }
     }
 
-    /// GELU (tanh form) over a buffer: `t = tanh(√(2/π)(x + 0.044715x³))`, `y = ½x(1 + t)`.
-    static func gelu(_ x: UnsafePointer<Float>, tanh t: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    /// GELU (exact form) over a buffer: `Φ = ½(1 + erf(x/√2))`, `y = x·Φ`.
+    static func gelu(_ x: UnsafePointer<Float>, cdf: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                      _ count: Int) {
         var i = 0
         while i < count {
             let width = Swift.min(16, count &- i)
             let v = loadBlock(x + i, width, padding: 0)
-            let th = tanh(fma(v * v, Lanes(repeating: 0.044715), 1) * v * 0.7978845608)
-            storeBlock(th, t + i, width)
-            storeBlock(0.5 * v * (1 + th), y + i, width)
+            let phi = normalCDF(v)
+            storeBlock(phi, cdf + i, width)
+            storeBlock(v * phi, y + i, width)
             i &+= 16
         }
+    }
+
+    /// `Φ(x) = ½(1 + erf(x/√2))` by Abramowitz & Stegun 7.1.26 (|error of erf| ≤ 1.5·10⁻⁷):
+    /// with `z = |x|/√2`, `t = 1/(1 + p z)`, `erfc z ≈ t·P(t)·e^{−z²}`; `Φ(x) = ½ erfc z` for
+    /// `x < 0` (which keeps the relative accuracy far in the left tail), `1 − ½ erfc z` otherwise.
+    @inline(__always)
+    static func normalCDF(_ x: Lanes) -> Lanes {
+        let z = x.replacing(with: -x, where: x .< 0) * 0.7071067811865476
+        let t = 1 / fma(z, Lanes(repeating: 0.3275911), 1)
+        var p = fma(t, Lanes(repeating: 1.061405429), -1.453152027)
+        p = fma(p, t, 1.421413741)
+        p = fma(p, t, -0.284496736)
+        p = fma(p, t, 0.254829592)
+        let halfTail = 0.5 * p * t * exp(-(z * z))
+        return halfTail.replacing(with: 1 - halfTail, where: x .>= 0)
     }
 }

@@ -4,7 +4,9 @@
 /// with its lightest stop replaced by pure white so that a weight of 0 is exactly the page
 /// colour. The legend's gradient uses the same stops at the same offsets, so cell and legend
 /// colours agree.
-struct HeatmapColorScale {
+public struct HeatmapColorScale: Sendable {
+    public init() {}
+
     /// The colours at weights `0, 1/8, 2/8, …, 1`, as `(red, green, blue)` in 0 … 255.
     static let stops: [(red: Double, green: Double, blue: Double)] = [
         (255, 255, 255), (222, 235, 247), (198, 219, 239), (158, 202, 225), (107, 174, 214),
@@ -12,7 +14,7 @@ struct HeatmapColorScale {
     ]
 
     /// The fill for `weight`, clamped to `0 … 1`, as `#rrggbb`.
-    func color(for weight: Float) -> String {
+    public func color(for weight: Float) -> String {
         let clamped = min(max(Double(weight), 0), 1)
         let position = clamped * Double(Self.stops.count - 1)
         let lower = min(Int(position), Self.stops.count - 2)
@@ -25,7 +27,7 @@ struct HeatmapColorScale {
     }
 
     /// Whether text drawn over `weight`'s colour should be white rather than dark.
-    func prefersLightText(over weight: Float) -> Bool { weight > 0.55 }
+    public func prefersLightText(over weight: Float) -> Bool { weight > 0.55 }
 
     /// The legend's gradient stops: `(offset in 0 … 1, #rrggbb)`.
     var gradientStops: [(offset: Double, color: String)] {

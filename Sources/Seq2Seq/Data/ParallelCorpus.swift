@@ -6,12 +6,14 @@ public enum CorpusError: Error, CustomStringConvertible, Equatable {
     case lineCountMismatch(sourcePath: String, sourceLines: Int, targetPath: String, targetLines: Int)
     case missingTab(path: String, line: Int)
     case empty(path: String)
+    case blank(path: String)
 
     public var description: String {
         switch self {
         case .lineCountMismatch(let s, let n, let t, let m): "corpus \(s) has \(n) lines but \(t) has \(m)"
         case .missingTab(let path, let line): "\(path):\(line) has no tab between source and target"
         case .empty(let path): "\(path) holds no sentence pairs"
+        case .blank(let path): "every line of \(path) is blank: it holds no sentences"
         }
     }
 }
@@ -36,7 +38,8 @@ public struct ParallelCorpus: Sendable {
                                                 targetPath: targetPath, targetLines: targets.count)
         }
         guard !sources.isEmpty else { throw CorpusError.empty(path: sourcePath) }
-        return ParallelCorpus(sources: sources.map(tokenize), targets: targets.map(tokenize))
+        return try ParallelCorpus(sources: sources.map(tokenize), targets: targets.map(tokenize))
+            .checkedNotBlank(sourcePath: sourcePath, targetPath: targetPath)
     }
 
     /// `source<TAB>target` per line.
@@ -48,7 +51,14 @@ public struct ParallelCorpus: Sendable {
             corpus.targets.append(tokenize(String(line[line.index(after: tab)...])))
         }
         guard corpus.count > 0 else { throw CorpusError.empty(path: tsvPath) }
-        return corpus
+        return try corpus.checkedNotBlank(sourcePath: tsvPath, targetPath: tsvPath)
+    }
+
+    /// The corpus, unless every source or every target is empty (a file of blank lines).
+    private func checkedNotBlank(sourcePath: String, targetPath: String) throws -> ParallelCorpus {
+        if sources.allSatisfy(\.isEmpty) { throw CorpusError.blank(path: sourcePath) }
+        if targets.allSatisfy(\.isEmpty) { throw CorpusError.blank(path: targetPath) }
+        return self
     }
 
     /// Whitespace tokens (a `\r` left by CRLF line ends counts as whitespace).

@@ -30,7 +30,7 @@ public struct Evaluator {
             let range = start..<Swift.min(start + batchSize, sources.count)
             let chunkSources = Array(sources[range]), chunkReferences = Array(references[range])
             evaluation.translations += GreedySearch.decode(model, sources: chunkSources,
-                                                           maximumLength: { translationLengthLimit(sourceLength: $0) }).map(\.tokens)
+                                                           maximumLength: { model.translationLengthLimit(sourceLength: $0) }).map(\.tokens)
             let batch = Batch(sources: chunkSources, targets: chunkReferences)
             inference {
                 var context = ForwardContext.inference

@@ -38,6 +38,9 @@ public protocol Seq2SeqModel: Module {
     /// The attention `step` returns, which evaluation scores and `align` writes unless told
     /// otherwise (by default the last layer's, averaged over heads).
     var defaultAttention: AttentionChoice { get }
+    /// The longest source (with `</s>`) or decoder input (with `<s>`) the model has positions
+    /// for; `nil` when any length will do.
+    var maximumSequenceLength: Int? { get }
 
     /// Encodes sources and prepares the decoder's first state.
     /// - Parameters:
@@ -82,6 +85,11 @@ extension Seq2SeqModel {
     }
 
     public var defaultAttention: AttentionChoice { AttentionChoice(layer: Swift.max(attentionLayers - 1, 0)) }
+
+    public var maximumSequenceLength: Int? { nil }
+
+    /// Whether a sentence of `tokens` words, with its `</s>` or `<s>`, fits the model's positions.
+    public func fits(tokens: Int) -> Bool { maximumSequenceLength.map { tokens + 1 <= $0 } ?? true }
 
     /// The attention `step` returns (`defaultAttention`): per pair `[T + 1][S + 1]`; empty rows
     /// without attention.

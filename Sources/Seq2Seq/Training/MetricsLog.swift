@@ -20,11 +20,18 @@ struct MetricsLog {
     }
 
     func step(_ step: Int, epoch: Int, loss: Float, tokens: Int, learningRate: Float, elapsed: Double) throws {
-        try steps.write(contentsOf: Data(String(format: "%d,%d,%.6f,%d,%.6g,%.3f\n", step, epoch, loss, tokens, learningRate, elapsed).utf8))
+        try write(steps, "metrics.csv", String(format: "%d,%d,%.6f,%d,%.6g,%.3f\n", step, epoch, loss, tokens, learningRate, elapsed))
     }
 
     func validation(_ step: Int, epoch: Int, _ result: ValidationResult) throws {
-        try validations.write(contentsOf: Data(String(format: "%d,%d,%.6f,%.4f,%.2f,%.2f\n", step, epoch, result.loss,
-                                                      result.perplexity, result.bleu, result.exactMatch).utf8))
+        try write(validations, "validation.csv", String(format: "%d,%d,%.6f,%.4f,%.2f,%.2f\n", step, epoch, result.loss,
+                                                         result.perplexity, result.bleu, result.exactMatch))
+    }
+
+    /// A row, or an error naming the file and the system's reason (a full disk, say).
+    private func write(_ handle: FileHandle, _ name: String, _ row: String) throws {
+        do { try handle.write(contentsOf: Data(row.utf8)) } catch {
+            throw AtomicFileError(file: name, step: "append", code: posixCode(of: error))
+        }
     }
 }

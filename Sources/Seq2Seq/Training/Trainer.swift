@@ -22,6 +22,11 @@ public final class Trainer {
     private var generator: SeededGenerator
     private var log: MetricsLog
     private var lastValidatedStep: Int?
+    /// Asked after every step; when it answers `true` the run saves `last` and returns (the CLI
+    /// sets it from SIGINT and SIGTERM).
+    public var shouldStop: () -> Bool = { false }
+    /// Records the probes' attention and the dev AER at every validation, for `attend report`.
+    public var recorder: ValidationRecorder?
     /// The epoch in progress, counted from 1 (the last one, between epochs).
     private var displayedEpoch: Int { state.dataPosition == 0 ? Swift.max(state.epoch, 1) : state.epoch + 1 }
 
@@ -70,17 +75,23 @@ public final class Trainer {
             let batches = batcher.batches(epoch: state.epoch)
             while state.dataPosition < batches.count {
                 let batch = batches[state.dataPosition]
-                let loss = try trainStep(batch)
+                let outcome = try trainStep(batch)
                 state.step += 1
                 state.dataPosition += 1
-                windowTokens += batch.targetTokenCount
-                windowLoss += Double(loss)
-                windowSteps += 1
-                try log.step(state.step, epoch: state.epoch + 1, loss: loss, tokens: batch.targetTokenCount,
+                if outcome.applied {
+                    windowTokens += batch.targetTokenCount
+                    windowLoss += Double(outcome.loss)
+                    windowSteps += 1
+                } else {
+                    state.skippedBatches += 1
+                    report(.skipped(step: state.step, loss: outcome.loss, gradientNorm: outcome.norm, total: state.skippedBatches))
+                }
+                // A skipped batch's row keeps its non-finite loss: the log counts it.
+                try log.step(state.step, epoch: state.epoch + 1, loss: outcome.loss, tokens: batch.targetTokenCount,
                              learningRate: optimizer.learningRate, elapsed: elapsed)
                 if state.step % options.reportEvery == 0 {
                     let seconds = window.seconds
-                    report(.progress(step: state.step, epoch: state.epoch + 1, loss: windowLoss / Double(windowSteps),
+                    report(.progress(step: state.step, epoch: state.epoch + 1, loss: windowLoss / Double(Swift.max(windowSteps, 1)),
                                      tokensPerSecond: Double(windowTokens) / Swift.max(seconds, 1e-9), elapsed: elapsed,
                                      remaining: remaining(batchesPerEpoch: batches.count, elapsed: elapsed - sessionStart)))
                     (windowTokens, windowLoss, windowSteps, window) = (0, 0, 0, Stopwatch())
@@ -99,6 +110,11 @@ public final class Trainer {
                     _ = try validateAndSave(report: report)
                     return finish("reached the time limit of \(Int(limit)) s", report)
                 }
+                if shouldStop() {
+                    state.elapsedSeconds = elapsed
+                    try saveLast()
+                    return finish("interrupted; last.safetensors holds step \(state.step)", report)
+                }
             }
             state.epoch += 1
             state.dataPosition = 0
@@ -108,14 +124,21 @@ public final class Trainer {
         finish("trained \(options.epochs) epochs", report)
     }
 
+    /// Writes `last` as the run stands now, unless this step's validation just did.
+    private func saveLast() throws {
+        if lastValidatedStep == state.step { return }
+        try checkpoint().save(inRunFolder: runFolder, isBest: false)
+    }
+
     private func finish(_ reason: String, _ report: (TrainingEvent) -> Void) {
         report(.finished(reason: reason, step: state.step, elapsed: state.elapsedSeconds))
     }
 
-    /// One optimisation step; returns the batch's mean token loss.
+    /// One optimisation step: the batch's mean token loss, the gradient norm, and whether the
+    /// step was applied (not when they are not finite and `skipNonFinite` is set).
     /// - Throws: `TrainingError.diverged`, before the optimizer moves, when the loss or the
-    ///   gradients are not finite (they would make every weight NaN).
-    private func trainStep(_ batch: Batch) throws -> Float {
+    ///   gradients are not finite (they would make every weight NaN) and `skipNonFinite` is not set.
+    private func trainStep(_ batch: Batch) throws -> (loss: Float, norm: Float, applied: Bool) {
         var context = ForwardContext(isTraining: true, generator: generator)
         context.guidance = guidance
         // The weights stay as they are until the optimizer's step: products may keep them packed.
@@ -127,7 +150,11 @@ public final class Trainer {
         generator = context.generator
         let norm = clipGradientNorm(model.parameters, maxNorm: options.clipNorm ?? .infinity)  // ∞: measured, not clipped
         guard loss.item.isFinite, norm.isFinite else {
-            throw TrainingError.diverged(step: state.step + 1, loss: loss.item, gradientNorm: norm)
+            guard options.skipNonFinite else {
+                throw TrainingError.diverged(step: state.step + 1, loss: loss.item, gradientNorm: norm)
+            }
+            optimizer.zeroGradients()
+            return (loss.item, norm, false)
         }
         if let warmup = options.warmupSteps {
             optimizer.step(following: NoamSchedule(peakRate: options.learningRate, warmupSteps: warmup))
@@ -135,7 +162,7 @@ public final class Trainer {
             optimizer.step()
         }
         optimizer.zeroGradients()
-        return loss.item
+        return (loss.item, norm, true)
     }
 
     private func remaining(batchesPerEpoch: Int, elapsed: Double) -> Double? {
@@ -164,6 +191,7 @@ public final class Trainer {
         }
         try log.validation(state.step, epoch: displayedEpoch, result)
         try checkpoint().save(inRunFolder: runFolder, isBest: improved)
+        try recorder?.record(step: state.step, epoch: displayedEpoch, model: model)
         report(.validation(step: state.step, epoch: displayedEpoch, result: result, isBest: improved))
         return options.patience.map { state.validationsWithoutImprovement >= $0 } ?? false
     }

@@ -8,7 +8,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .diverged(step, loss, norm):
             "training diverged at step \(step) (loss \(Self.shown(loss)), gradient norm \(Self.shown(norm))): the step was not applied "
-                + "and no checkpoint was written after the last validation; try a lower --lr or a tighter --clip"
+                + "and no checkpoint was written after the last validation; try a lower --lr or a tighter --clip, "
+                + "or --skip-nonfinite to skip such batches"
         }
     }
 

@@ -32,6 +32,10 @@ public struct TrainingOptions: Sendable {
     /// layer, the first head (as Marian).
     public var alignmentLayer: Int?
     public var alignmentHead: Int?
+    /// Skip a batch whose loss or gradient is not finite (counted) instead of stopping the run.
+    public var skipNonFinite = false
+    /// How many probe pairs' attention to record at every validation, for `attend report`.
+    public var probes = 4
 
     public init() {}
 
@@ -45,6 +49,7 @@ public struct TrainingOptions: Sendable {
         if let every = validateEvery, every < 1 { return "--valid-every must be at least 1" }
         if !(0..<1).contains(labelSmoothing) { return "--label-smoothing must be in [0, 1)" }
         if !(guidedWeight >= 0) { return "--guided-weight must not be negative" }
+        if probes < 0 { return "--probes must not be negative" }
         return nil
     }
 }
@@ -56,6 +61,12 @@ extension TrainingOptions {
         .integer("max-steps", \.maximumSteps, help: "stop after N optimizer steps"),
         .number("time-limit", \.timeLimit, valueName: "SECONDS", help: "stop after this much training time"),
     ]
+
+    /// What a resumed run may change: how long, and whether to skip non-finite batches.
+    public static let resumeOptions: [Option<TrainingOptions>] = durationOptions + [skipNonFiniteOption]
+
+    static let skipNonFiniteOption: Option<TrainingOptions> =
+        .flag("skip-nonfinite", \.skipNonFinite, help: "skip a batch whose loss or gradient is NaN or infinite (counted) instead of stopping")
 
     /// Every training option, in the order the help lists them.
     public static let options: [Option<TrainingOptions>] = durationOptions + [
@@ -76,6 +87,8 @@ extension TrainingOptions {
             }
             options.seed = seed
         },
+        skipNonFiniteOption,
+        .integer("probes", \.probes, help: "record the attention of N probe pairs at every validation, for attend report"),
     ] + guidanceOptions
 
     /// Guided alignment's options (`GuidedAlignment`).
@@ -124,7 +137,7 @@ extension TrainingOptions: Codable {
     /// The names `run.json` has always used.
     private enum CodingKeys: String, CodingKey {
         case epochs, maximumSteps, timeLimit, batchSize, learningRate, adamBeta2, clipNorm, warmupSteps = "warmup"
-        case validateEvery, patience, bestMetric, labelSmoothing, seed
+        case validateEvery, patience, bestMetric, labelSmoothing, seed, skipNonFinite, probes
         case guidedAlignment, guidedWeight, alignmentLayer, alignmentHead
     }
 
@@ -150,6 +163,8 @@ extension TrainingOptions: Codable {
         guidedWeight = try c.decodeIfPresent(Float.self, forKey: .guidedWeight) ?? guidedWeight
         alignmentLayer = try c.decodeIfPresent(Int.self, forKey: .alignmentLayer)
         alignmentHead = try c.decodeIfPresent(Int.self, forKey: .alignmentHead)
+        skipNonFinite = try c.decodeIfPresent(Bool.self, forKey: .skipNonFinite) ?? skipNonFinite
+        probes = try c.decodeIfPresent(Int.self, forKey: .probes) ?? probes
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -167,6 +182,8 @@ extension TrainingOptions: Codable {
         try c.encode(bestMetric, forKey: .bestMetric)
         try c.encode(labelSmoothing, forKey: .labelSmoothing)
         try c.encode(seed, forKey: .seed)
+        try c.encode(skipNonFinite, forKey: .skipNonFinite)
+        try c.encode(probes, forKey: .probes)
         // Only with guided alignment, so that other runs' run.json reads as before.
         if let guidedAlignment {
             try c.encode(guidedAlignment, forKey: .guidedAlignment)
@@ -183,4 +200,7 @@ public enum TrainingEvent: Sendable {
     case progress(step: Int, epoch: Int, loss: Double, tokensPerSecond: Double, elapsed: Double, remaining: Double?)
     case validation(step: Int, epoch: Int, result: ValidationResult, isBest: Bool)
     case finished(reason: String, step: Int, elapsed: Double)
+    /// A batch whose loss or gradient norm was not finite was skipped (`--skip-nonfinite`);
+    /// `total` counts the run's skipped batches so far.
+    case skipped(step: Int, loss: Float, gradientNorm: Float, total: Int)
 }

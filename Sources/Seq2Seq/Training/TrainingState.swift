@@ -31,6 +31,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// `avx512bf16` or `amx`); `nil` in checkpoints from before mixed precision, which were fp32.
     /// Weights are float32 on every path, so a checkpoint loads whatever the precision.
     public var matrixPath: String?
+    /// Batches skipped for a non-finite loss or gradient (`--skip-nonfinite`), over every session.
+    public var skippedBatches = 0
 
     public init(step: Int = 0, epoch: Int = 0, rngState: [UInt64] = [], bestScore: Double? = nil,
                 bestMetric: String? = nil, dataPosition: Int = 0) {
@@ -46,7 +48,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
         case step, epoch, rngState = "rng_state", bestScore = "best_score", bestMetric = "best_metric"
         case dataPosition = "data_position"
         case optimizerCounters = "optimizer_counters", validationsWithoutImprovement = "validations_without_improvement"
-        case elapsedSeconds = "elapsed_seconds", matrixPath = "matrix_path"
+        case elapsedSeconds = "elapsed_seconds", matrixPath = "matrix_path", skippedBatches = "skipped_batches"
     }
 
     public init(from decoder: Decoder) throws {
@@ -68,6 +70,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
         validationsWithoutImprovement = try container.decodeIfPresent(Int.self, forKey: .validationsWithoutImprovement) ?? 0
         elapsedSeconds = try container.decodeIfPresent(Double.self, forKey: .elapsedSeconds) ?? 0
         matrixPath = try container.decodeIfPresent(String.self, forKey: .matrixPath)
+        skippedBatches = try container.decodeIfPresent(Int.self, forKey: .skippedBatches) ?? 0
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -82,6 +85,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
         try container.encode(validationsWithoutImprovement, forKey: .validationsWithoutImprovement)
         try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
         try container.encodeIfPresent(matrixPath, forKey: .matrixPath)
+        if skippedBatches > 0 { try container.encode(skippedBatches, forKey: .skippedBatches) }
     }
 
     /// Sixteen lowercase hex digits, zero-padded, so every word has the same width.

@@ -53,6 +53,7 @@ public final class Transformer: Seq2SeqModel {
     public var modelConfiguration: ModelConfiguration { ModelConfiguration(architecture: Architecture.transformer.name, configuration) }
     /// Each decoder layer's cross-attention.
     public var attentionLayers: Int { configuration.layers }
+    public var maximumSequenceLength: Int? { configuration.maximumPositions }
     public var attentionHeads: Int { configuration.heads }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
