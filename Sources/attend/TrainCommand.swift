@@ -16,6 +16,8 @@ enum TrainCommand: Subcommand {
 
         data:
         \(OptionHelp.lines(DataOptions.options, defaults: DataOptions()))
+        subwords:
+        \(OptionHelp.lines(SubwordSettings.options, defaults: SubwordSettings()))
         model:
         \(OptionHelp.lines(ArchitectureChoice.options, defaults: ArchitectureChoice()))
 
@@ -70,7 +72,7 @@ enum TrainCommand: Subcommand {
             folder = try runFolder(explicit: run.out, settings: settings)
         }
         let path = try engine.apply()
-        var notes = ["attend: precision: \(path.label)"]
+        var notes = ["attend: precision: \(path.label)", "attend: threads: \(Parallel.threadCount)"]
         if let resume {
             // Checkpoints from before mixed precision record none: they were fp32.
             let earlier = resume.trainingState.matrixPath.flatMap(MatrixPath.init(rawValue:)) ?? .fp32
@@ -80,7 +82,12 @@ enum TrainCommand: Subcommand {
             }
         }
 
-        let (train, dev) = try settings.data.loadCorpora()
+        var (train, dev) = try settings.data.loadCorpora()
+        let subwords = try settings.subwords.subwords(train: train, resumed: resume)
+        if let subwords {
+            (train, dev) = (subwords.segment(train), subwords.segment(dev))
+            notes.append("attend: " + SubwordSettings.summary(subwords))
+        }
         let sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary
         if let resume, let s = Vocabulary(tokens: resume.sourceVocabulary), let t = Vocabulary(tokens: resume.targetVocabulary) {
             (sourceVocabulary, targetVocabulary) = (s, t)
@@ -101,6 +108,7 @@ enum TrainCommand: Subcommand {
                                   train: encode(train), dev: encode(dev), options: settings.training,
                                   runFolder: folder, resume: resume)
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
+        trainer.subwords = subwords
 
         notes.forEach(standardError)  // the first lines, once the data has loaded
         standardError("attend: \(settings.model.summary), \(model.parameterCount) parameters; "

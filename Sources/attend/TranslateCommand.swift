@@ -47,18 +47,18 @@ enum TranslateCommand: Subcommand {
         let trained = try loadModel(modelPath)
         let lines = try readLines(settings.input)
         let limit = { translationLengthLimit(sourceLength: $0, ratio: ratio) }
-        let sources = lines.map { trained.sourceVocabulary.encode(ParallelCorpus.tokenize($0)) }
+        let sources = lines.map { trained.encodeSource(ParallelCorpus.tokenize($0)) }
         var output = ""
         let search = BeamSearch(beamSize: beam, lengthPenalty: settings.alpha, bestCount: nBest)
         for start in stride(from: 0, to: sources.count, by: batchSize) {
             let chunk = Array(sources[start..<min(start + batchSize, sources.count)])
             if beam == 1 && nBest == 1 {
                 for hypothesis in GreedySearch.decode(trained.model, sources: chunk, maximumLength: limit) {
-                    output += trained.targetVocabulary.decode(hypothesis.tokens).joined(separator: " ") + "\n"
+                    output += trained.decodeTarget(hypothesis.tokens).joined(separator: " ") + "\n"
                 }
             } else {
                 for hypotheses in search.decode(trained.model, sources: chunk, maximumLength: limit) {
-                    let texts = hypotheses.map { trained.targetVocabulary.decode($0.tokens).joined(separator: " ") }
+                    let texts = hypotheses.map { trained.decodeTarget($0.tokens).joined(separator: " ") }
                     if nBest == 1 {
                         output += (texts.first ?? "") + "\n"
                     } else {
