@@ -118,6 +118,7 @@ enum TrainCommand: Subcommand {
             try trainer.run(report: ProgressPrinter(epochs: settings.training.epochs).report)
         } catch { throw CommandError.failure("\(error)") }
         let best = folder.appendingPathComponent(Checkpoint.bestFileName).path
+        standardError("attend: " + peakMemorySummary())
         standardError("""
         attend: best checkpoint: \(best)
           translate: echo "\(dev.sources.first?.joined(separator: " ") ?? "a sentence")" | attend translate --model \(best)

@@ -177,15 +177,3 @@ struct TrainingBenchResult {
 
 /// Seconds on the monotonic clock (the wall clock may jump), for the benchmarks.
 func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
-
-/// The process's peak resident set so far (`ru_maxrss` is in KiB on Linux, bytes on macOS).
-private func peakResidentMebibytes() -> Double {
-    var usage = rusage()
-    #if os(macOS)
-    getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_maxrss) / (1024 * 1024)
-    #else
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-    #endif
-}
