@@ -95,4 +95,17 @@ final class BPETests: XCTestCase {
         XCTAssertEqual(file.metadata[Checkpoint.Key.sourceSubwords], source.text)
         XCTAssertEqual(try Checkpoint(SafeTensorsFile(data: file.data())).subwords, subwords)
     }
+
+    func testJointOrSeparateMergesForTheTwoSides() {
+        let sources = [["aaa", "aaa"], ["aaa"]], targets = [["bcbc"], ["bcbc"]]
+        let joint = Subwords.learn(merges: 1, sources: sources, targets: targets, separate: false)
+        XCTAssertEqual(joint.source, joint.target)
+        XCTAssertEqual(joint.source.merges, [BPECodes.Merge("a", "a")], "`a a` occurs 3 times, `b c` twice")
+        let separate = Subwords.learn(merges: 1, sources: sources, targets: targets, separate: true)
+        XCTAssertEqual(separate.source.merges, [BPECodes.Merge("a", "a")])
+        XCTAssertEqual(separate.target.merges, [BPECodes.Merge("b", "c")])
+        let segmented = separate.segment(ParallelCorpus(sources: [["aaa"]], targets: [["bcbc"]]))
+        XCTAssertEqual(segmented.sources, [["aa@@", "a"]])
+        XCTAssertEqual(segmented.targets, [["bc@@", "b@@", "c"]])
+    }
 }
