@@ -8,7 +8,7 @@ enum AlignCommand: Subcommand {
     static var usage: String {
         """
         usage: attend align --model CHECKPOINT --src FILE [--tgt FILE] [--format csv|long|pharaoh|svg] --out PATH
-                            [--layer L|all] [--head H|all] [--memory]
+                            [--layer L|all] [--head H|all] [--memory] [--subwords]
 
         \(OptionHelp.lines(Settings.options, defaults: Settings()))
           --format:  csv: PATH/000001.csv … (target × source matrix, </s> included, rows sum to 1)
@@ -17,6 +17,9 @@ enum AlignCommand: Subcommand {
                      svg: PATH/000001.svg … heatmaps for a browser
           Several layers or heads put their names in the files: 000001.layer2.head3.csv, align.layer1.txt
           Hard attention (--attention hard) reads the most probable location; align writes its distribution α (pharaoh: the argmax)
+          A model trained on subwords (train --bpe) reads and writes words: a target word's row is the mean of its
+          pieces' rows, a source word's column the sum of its pieces' columns (rows still sum to 1); --subwords
+          writes the pieces' own matrix instead
           --memory:  000001.write.csv (a row per source step) and 000001.read.csv (a row per target step; read1, read2, …
                      with several read heads), a column per memory slot
         """
@@ -31,6 +34,7 @@ enum AlignCommand: Subcommand {
         var layer: String?
         var head: String?
         var memory = false
+        var subwords = false
         var engine = EngineSettings()
 
         static let options: [Option<Settings>] = CheckpointSetting.options.map { $0.lifted(\.checkpoint) } + [
@@ -43,6 +47,7 @@ enum AlignCommand: Subcommand {
                       + "the average over a conv model's layers"),
             .text("head", \.head, valueName: "H|all", unset: "the mean over heads", help: "for models with several heads, which one, 1 … h"),
             .flag("memory", \.memory, help: "for models with an external memory (--arch ntm): the raw write and read weightings over its slots"),
+            .flag("subwords", \.subwords, help: "for models trained on subwords: the attention between pieces, not words"),
         ] + EngineSettings.options.map { $0.lifted(\.engine) }
     }
 
@@ -62,20 +67,25 @@ enum AlignCommand: Subcommand {
             throw CommandError.failure("this model has no attention (--attention none), so it has no alignment to dump")
         }
         let selections = memoryModel != nil ? [] : try AttentionSelection.parse(layer: settings.layer, head: settings.head, model: trained.model)
-        let sources = try readLines(sourcePath).map(ParallelCorpus.tokenize)
+        if settings.subwords && trained.subwords == nil { throw CommandError.usage("--subwords is for models trained on subwords (train --bpe)") }
+        // With subwords, every token below is a piece; words come back in `AttentionMatrix.joiningSubwords`.
+        var sources = try readLines(sourcePath).map(ParallelCorpus.tokenize)
+        if let subwords = trained.subwords { sources = subwords.segmentSources(sources) }
         if let problem = trained.model.lengthProblem(sources, file: sourcePath) { throw CommandError.failure(problem) }
-        let targets: [[String]]
+        var targets: [[String]]
         if let targetPath = settings.target {
             targets = try readLines(targetPath).map(ParallelCorpus.tokenize)
-            if let problem = trained.model.lengthProblem(targets, file: targetPath) { throw CommandError.failure(problem) }
             guard targets.count == sources.count else {
                 throw CommandError.failure("\(sourcePath) has \(sources.count) lines but \(targetPath) has \(targets.count)")
             }
+            if let subwords = trained.subwords { targets = subwords.segmentTargets(targets) }
+            if let problem = trained.model.lengthProblem(targets, file: targetPath) { throw CommandError.failure(problem) }
         } else {
             let decoded = GreedySearch.decode(trained.model, sources: sources.map(trained.sourceVocabulary.encode),
                                               maximumLength: { trained.model.translationLengthLimit(sourceLength: $0) })
-            targets = decoded.map { trained.targetVocabulary.decode($0.tokens) }
+            targets = decoded.map { BPECodes.closingLastPiece(trained.targetVocabulary.decode($0.tokens)) }
         }
+        let joinsPieces = trained.subwords != nil && !settings.subwords
         do {
             if let memoryModel {
                 let suffixes = try MemoryWeightingsDump.write(memoryModel, sources: sources, targets: targets,
@@ -94,7 +104,8 @@ enum AlignCommand: Subcommand {
                 let chosen = trained.model.forcedAttention(batch, choices: selections.map(\.choice))
                 for (output, matrices) in zip(outputs, chosen) {
                     for (i, rows) in zip(range, matrices) {
-                        try output.append(AttentionMatrix(sourceTokens: sources[i] + ["</s>"], targetTokens: targets[i] + ["</s>"], rows: rows))
+                        let matrix = try AttentionMatrix(sourceTokens: sources[i] + ["</s>"], targetTokens: targets[i] + ["</s>"], rows: rows)
+                        try output.append(joinsPieces ? matrix.joiningSubwords() : matrix)
                     }
                 }
             }

@@ -18,7 +18,6 @@ enum BenchCommand: Subcommand {
         \(TrainingBench.usage)
 
           --m, --n, --k     C = op(A)·op(B) with op(A) [M, K], op(B) [K, N] (each ≥ 1)
-          --threads T       threads for the product (default: \(Parallel.threadCount))
           --repeat R        timed samples; the best one is reported (default 20)
           --transpose-a     A is stored [K, M] and used transposed
           --transpose-b     B is stored [N, K] and used transposed
@@ -42,7 +41,6 @@ enum BenchCommand: Subcommand {
         guard let m = try arguments.int("m"), let n = try arguments.int("n"), let k = try arguments.int("k") else {
             throw CommandError.usage("--m, --n and --k are required")
         }
-        let threads = try arguments.int("threads") ?? Parallel.threadCount
         let samples = try arguments.int("repeat") ?? 20
         let transposeA = arguments.flag("transpose-a")
         let transposeB = arguments.flag("transpose-b")
@@ -50,12 +48,10 @@ enum BenchCommand: Subcommand {
         try arguments.read(EngineSettings.options, into: &engine)
         try arguments.finish()
         guard m >= 1, n >= 1, k >= 1 else { throw CommandError.usage("--m, --n and --k must be at least 1") }
-        guard threads >= 1 else { throw CommandError.usage("--threads must be at least 1") }
         guard samples >= 1 else { throw CommandError.usage("--repeat must be at least 1") }
         let largest = max(Double(m) * Double(k), Double(k) * Double(n), Double(m) * Double(n))
         guard largest <= 0x1p28 else { throw CommandError.failure("matrices of more than 2^28 elements are not supported") }
 
-        Parallel.threadCount = threads
         try engine.apply()
         let bench = GEMMBench(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         defer { bench.deallocate() }

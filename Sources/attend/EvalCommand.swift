@@ -120,12 +120,15 @@ enum EvalCommand: Subcommand {
         let sources = try readLines(sourcePath).map(ParallelCorpus.tokenize), references = try readLines(referencePath)
         try checkCounts(sourcePath, sources.count, referencePath, references.count)
         let referenceTokens = references.map(ParallelCorpus.tokenize)
-        let evaluator = Evaluator(model: trained.model, targetVocabulary: trained.targetVocabulary)
+        // A model trained on subwords reads pieces; its translations and alignments are joined back into words.
+        let (sourcePieces, referencePieces) = trained.subwords.map { ($0.segmentSources(sources), $0.segmentTargets(referenceTokens)) }
+            ?? (sources, referenceTokens)
+        let evaluator = Evaluator(model: trained.model, targetVocabulary: trained.targetVocabulary, joinsSubwords: trained.subwords != nil)
         let evaluation: Evaluation
         do {
-            evaluation = try evaluator.evaluate(sources: sources.map(trained.sourceVocabulary.encode),
-                                                references: referenceTokens.map(trained.targetVocabulary.encode),
-                                                alignmentTokens: goldPath == nil ? nil : (sources, referenceTokens))
+            evaluation = try evaluator.evaluate(sources: sourcePieces.map(trained.sourceVocabulary.encode),
+                                                references: referencePieces.map(trained.targetVocabulary.encode),
+                                                alignmentTokens: goldPath == nil ? nil : (sourcePieces, referencePieces))
         } catch { throw CommandError.failure("\(error)") }
         let hypotheses = evaluator.text(evaluation)
         var report = EvalReport()

@@ -16,6 +16,8 @@ enum TrainCommand: Subcommand {
 
         data:
         \(OptionHelp.lines(DataOptions.options, defaults: DataOptions()))
+        subwords:
+        \(OptionHelp.lines(SubwordSettings.options, defaults: SubwordSettings()))
         model:
         \(OptionHelp.lines(ArchitectureChoice.options, defaults: ArchitectureChoice()))
 
@@ -72,7 +74,7 @@ enum TrainCommand: Subcommand {
         }
         let runLock = try RunLock(folder)
         let path = try engine.apply()
-        var notes = ["attend: precision: \(path.label)"]
+        var notes = ["attend: precision: \(path.label)", "attend: threads: \(Parallel.threadCount)"]
         if let resume {
             // Checkpoints from before mixed precision record none: they were fp32.
             let earlier = resume.trainingState.matrixPath.flatMap(MatrixPath.init(rawValue:)) ?? .fp32
@@ -83,6 +85,15 @@ enum TrainCommand: Subcommand {
         }
 
         var (train, dev) = try settings.data.loadCorpora()
+        let subwords = try settings.subwords.subwords(train: train, resumed: resume)
+        if let subwords {
+            // Gold links name words, and the model would read pieces.
+            guard settings.training.guidedAlignment == nil else {
+                throw CommandError.usage("--guided-alignment reads word links and cannot be combined with --bpe or --bpe-codes")
+            }
+            (train, dev) = (subwords.segment(train), subwords.segment(dev))
+            notes.append("attend: " + SubwordSettings.summary(subwords))
+        }
         let sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary
         if let resume, let s = Vocabulary(tokens: resume.sourceVocabulary), let t = Vocabulary(tokens: resume.targetVocabulary) {
             (sourceVocabulary, targetVocabulary) = (s, t)
@@ -111,10 +122,11 @@ enum TrainCommand: Subcommand {
                                   train: encode(train), dev: encode(dev), options: settings.training,
                                   runFolder: folder, resume: resume, trainAlignments: trainAlignments)
         } catch let error as CommandError { throw error } catch { throw CommandError.failure("\(error)") }
-        trainer.recorder = try TrainingPairs.recorder(settings.data, probes: settings.training.probes, dev: dev, devKept: kept.dev, model: model,
+        trainer.recorder = try TrainingPairs.recorder(settings.data, probes: settings.training.probes, dev: dev, devKept: kept.dev, model: model, subwords: subwords,
                                                       vocabularies: (sourceVocabulary, targetVocabulary), folder: folder)
         let stale = runLock.removeStaleTemporaries(in: folder)
         if stale > 0 { notes.append("attend: removed \(stale) temporary files an interrupted run left in \(folder.path)") }
+        trainer.subwords = subwords
 
         notes.forEach(standardError)  // the first lines, once the data has loaded
         standardError("attend: \(settings.model.summary), \(model.parameterCount) parameters; "
@@ -130,6 +142,7 @@ enum TrainCommand: Subcommand {
             exit(StopSignals.status(signal))
         }
         let best = folder.appendingPathComponent(Checkpoint.bestFileName).path
+        standardError("attend: " + peakMemorySummary())
         standardError("""
         attend: best checkpoint: \(best)
           translate: echo "\(dev.sources.first?.joined(separator: " ") ?? "a sentence")" | attend translate --model \(best)

@@ -10,12 +10,15 @@ struct TrainSettings: Codable {
     var data: DataSettings
     var model: ModelConfiguration
     var training: TrainingOptions
+    var subwords = SubwordSettings()
 
     /// Reads the data, model and training options; fails on anything left over, naming the
     /// architecture an option belongs to when it is another's.
     init(_ arguments: inout Arguments) throws {
         var dataOptions = DataOptions()
         try arguments.read(DataOptions.options, into: &dataOptions)
+        try arguments.read(SubwordSettings.options, into: &subwords)
+        try subwords.validate()
         var choice = ArchitectureChoice()
         try arguments.read(ArchitectureChoice.options, into: &choice)
         let architecture = try choice.architecture()
@@ -50,19 +53,21 @@ struct TrainSettings: Codable {
         model.setVocabularySizes(source: source, target: target)
     }
 
-    private enum CodingKeys: String, CodingKey { case model }
+    private enum CodingKeys: String, CodingKey { case model, subwords }
 
     func encode(to encoder: Encoder) throws {
         try data.encode(to: encoder)
         try training.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(model, forKey: .model)
+        if subwords.isOn { try container.encode(subwords, forKey: .subwords) }
     }
 
     init(from decoder: Decoder) throws {
         data = try DataSettings(from: decoder)
         training = try TrainingOptions(from: decoder)
         model = try Self.decodeModel(from: decoder)
+        subwords = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(SubwordSettings.self, forKey: .subwords) ?? SubwordSettings()
     }
 
     /// The model of a `run.json`. Files written before the architecture registry held `model`

@@ -46,7 +46,6 @@ struct TrainingBench {
     static let learningRate: Float = 1e-3
 
     var model = ""
-    var threads = 2
     var steps = 30
     var warmup = 5
     var batchSize = 64
@@ -59,7 +58,6 @@ struct TrainingBench {
     static var options: [Option<TrainingBench>] {
         [
             .text("model", \.model, valueName: modelNames, help: "which model (below)"),
-            .integer("threads", \.threads, valueName: "T", help: "Parallel.threadCount"),
             .integer("steps", \.steps, help: "timed steps"),
             .integer("warmup", \.warmup, help: "untimed steps before them"),
             .integer("batch", \.batchSize, valueName: "B", help: "sentence pairs per step"),
@@ -80,7 +78,6 @@ struct TrainingBench {
         guard configuration != nil else {
             throw CommandError.usage("unknown --model '\(model)' (expected \(Self.models.map(\.name).joined(separator: " or ")))")
         }
-        guard threads >= 1 else { throw CommandError.usage("--threads must be at least 1") }
         guard steps >= 1, warmup >= 0 else { throw CommandError.usage("--steps must be at least 1 and --warmup at least 0") }
         guard batchSize >= 1, sourceLength >= 1, targetLength >= 1, width >= 1 else {
             throw CommandError.usage("--batch, --src-len, --tgt-len and --width must be at least 1")
@@ -115,7 +112,6 @@ struct TrainingBench {
     func run() throws -> TrainingBenchResult {
         guard let configuration else { throw CommandError.usage("unknown --model '\(self.model)'") }
         try engine.apply()
-        Parallel.threadCount = threads
         var generator = SeededGenerator(seed: Self.seed)
         let model = configuration.makeModel(generator: &generator)
         let optimizer = Adam(parameters: model.parameters, learningRate: Self.learningRate)
@@ -181,15 +177,3 @@ struct TrainingBenchResult {
 
 /// Seconds on the monotonic clock (the wall clock may jump), for the benchmarks.
 func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
-
-/// The process's peak resident set so far (`ru_maxrss` is in KiB on Linux, bytes on macOS).
-private func peakResidentMebibytes() -> Double {
-    var usage = rusage()
-    #if os(macOS)
-    getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_maxrss) / (1024 * 1024)
-    #else
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-    #endif
-}

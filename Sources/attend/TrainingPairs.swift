@@ -26,18 +26,22 @@ enum TrainingPairs {
 
     /// The recorder of the probes (`--probe-src/--probe-tgt`, or the first `--probes` dev pairs)
     /// and, when `dev.align` lies beside the dev sources, of the dev AER.
-    /// - Parameter devKept: the indices of `dev`'s pairs in the dev files.
+    /// - Parameters:
+    ///   - devKept: the indices of `dev`'s pairs in the dev files.
+    ///   - subwords: the merges `dev` was segmented with, if any: probes from files are
+    ///     segmented alike, and as the gold links name words, no dev AER is recorded.
     static func recorder(_ data: DataSettings, probes count: Int, dev: ParallelCorpus, devKept: [Int], model: any Seq2SeqModel,
-                         vocabularies: (source: Vocabulary, target: Vocabulary), folder: URL) throws -> ValidationRecorder {
+                         subwords: Subwords?, vocabularies: (source: Vocabulary, target: Vocabulary), folder: URL) throws -> ValidationRecorder {
         func pair(_ source: [String], _ target: [String]) -> ProbePair {
             ProbePair(source: source, target: target, sourceIds: vocabularies.source.encode(source), targetIds: vocabularies.target.encode(target))
         }
         var probes = zip(dev.sources, dev.targets).prefix(count).map(pair)
         if let probeSource = data.probeSource, let probeTarget = data.probeTarget {
-            let corpus: ParallelCorpus
+            var corpus: ParallelCorpus
             do { corpus = try ParallelCorpus.load(sourcePath: probeSource, targetPath: probeTarget) } catch {
                 throw CommandError.failure("\(error)")
             }
+            if let subwords { corpus = subwords.segment(corpus) }
             if let problem = model.lengthProblem(corpus.sources, file: probeSource) ?? model.lengthProblem(corpus.targets, file: probeTarget) {
                 throw CommandError.failure(problem)
             }
@@ -45,7 +49,7 @@ enum TrainingPairs {
         }
         let folderOfDev = (data.devSource as NSString).deletingLastPathComponent
         let gold = (folderOfDev as NSString).appendingPathComponent("dev.align")
-        guard !data.trainTarget.isEmpty, FileManager.default.fileExists(atPath: gold) else {
+        guard subwords == nil, !data.trainTarget.isEmpty, FileManager.default.fileExists(atPath: gold) else {
             return ValidationRecorder(runFolder: folder, probes: probes)
         }
         func links(_ path: String) throws -> [Set<AlignmentLink>]? {

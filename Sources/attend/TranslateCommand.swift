@@ -46,22 +46,25 @@ enum TranslateCommand: Subcommand {
         try settings.engine.apply()
         let trained = try loadModel(modelPath)
         let lines = try readLines(settings.input)
-        if let problem = trained.model.lengthProblem(lines.map(ParallelCorpus.tokenize), file: settings.input ?? "standard input") {
+        // With subwords the model reads pieces, and the length limits count pieces.
+        var tokenized = lines.map(ParallelCorpus.tokenize)
+        if let subwords = trained.subwords { tokenized = subwords.segmentSources(tokenized) }
+        if let problem = trained.model.lengthProblem(tokenized, file: settings.input ?? "standard input") {
             throw CommandError.failure(problem)
         }
         let limit = { trained.model.translationLengthLimit(sourceLength: $0, ratio: ratio) }
-        let sources = lines.map { trained.sourceVocabulary.encode(ParallelCorpus.tokenize($0)) }
+        let sources = tokenized.map(trained.sourceVocabulary.encode)
         var output = ""
         let search = BeamSearch(beamSize: beam, lengthPenalty: settings.alpha, bestCount: nBest)
         for start in stride(from: 0, to: sources.count, by: batchSize) {
             let chunk = Array(sources[start..<min(start + batchSize, sources.count)])
             if beam == 1 && nBest == 1 {
                 for hypothesis in GreedySearch.decode(trained.model, sources: chunk, maximumLength: limit) {
-                    output += trained.targetVocabulary.decode(hypothesis.tokens).joined(separator: " ") + "\n"
+                    output += trained.decodeTarget(hypothesis.tokens).joined(separator: " ") + "\n"
                 }
             } else {
                 for hypotheses in search.decode(trained.model, sources: chunk, maximumLength: limit) {
-                    let texts = hypotheses.map { trained.targetVocabulary.decode($0.tokens).joined(separator: " ") }
+                    let texts = hypotheses.map { trained.decodeTarget($0.tokens).joined(separator: " ") }
                     if nBest == 1 {
                         output += (texts.first ?? "") + "\n"
                     } else {

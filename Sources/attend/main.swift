@@ -8,7 +8,8 @@ protocol Subcommand {
     static func run(_ arguments: inout Arguments) throws
 }
 
-let subcommands: [any Subcommand.Type] = [TrainCommand.self, TranslateCommand.self, AlignCommand.self, EvalCommand.self, ReportCommand.self, BenchCommand.self]
+let subcommands: [any Subcommand.Type] = [TrainCommand.self, TranslateCommand.self, AlignCommand.self, EvalCommand.self, ReportCommand.self,
+                                           BPECommand.self, BenchCommand.self]
 
 /// The command list: on stdout when asked for, on stderr after a mistake.
 func printUsage(toStandardOutput: Bool = false) {

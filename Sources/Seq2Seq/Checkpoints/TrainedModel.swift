@@ -8,6 +8,8 @@ public struct TrainedModel {
     public let sourceVocabulary: Vocabulary
     public let targetVocabulary: Vocabulary
     public let trainingState: TrainingState
+    /// The merges its tokens were segmented with; `nil` for a word-level model.
+    public var subwords: Subwords? = nil
 
     /// Builds the model the checkpoint's `{arch, config}` names (through `Architecture.all`)
     /// and loads its weights.
@@ -28,6 +30,23 @@ public struct TrainedModel {
         var generator = SeededGenerator(seed: 0)
         let model = configuration.makeModel(generator: &generator)
         try ModelState.load(checkpoint.parameters, into: model)
-        return TrainedModel(model: model, sourceVocabulary: source, targetVocabulary: target, trainingState: checkpoint.trainingState)
+        return TrainedModel(model: model, sourceVocabulary: source, targetVocabulary: target, trainingState: checkpoint.trainingState,
+                            subwords: checkpoint.subwords)
+    }
+
+    /// A source sentence's words as the model's ids (segmented first if it reads subwords).
+    public func encodeSource(_ words: [String]) -> [Int] {
+        sourceVocabulary.encode(subwords.map { $0.source.segment(sentence: words) } ?? words)
+    }
+
+    /// A target sentence's words as the model's ids.
+    public func encodeTarget(_ words: [String]) -> [Int] {
+        targetVocabulary.encode(subwords.map { $0.target.segment(sentence: words) } ?? words)
+    }
+
+    /// The target ids the model emitted, as words (its pieces joined).
+    public func decodeTarget(_ ids: [Int]) -> [String] {
+        let tokens = targetVocabulary.decode(ids)
+        return subwords == nil ? tokens : BPECodes.join(tokens)
     }
 }

@@ -10,17 +10,21 @@ public struct Evaluator {
     public let targetVocabulary: Vocabulary
     /// Pairs per forward pass.
     public let batchSize: Int
+    /// Whether target tokens are subword pieces, joined into words before scoring.
+    public let joinsSubwords: Bool
 
-    public init(model: any Seq2SeqModel, targetVocabulary: Vocabulary, batchSize: Int = 64) {
+    public init(model: any Seq2SeqModel, targetVocabulary: Vocabulary, batchSize: Int = 64, joinsSubwords: Bool = false) {
         self.model = model
         self.targetVocabulary = targetVocabulary
         self.batchSize = Swift.max(1, batchSize)
+        self.joinsSubwords = joinsSubwords
     }
 
     /// - Parameters:
     ///   - sources: source ids, without `</s>`. - references: target ids, as many.
     ///   - alignmentTokens: the pairs' tokens, to read hard alignments off the attention
-    ///     (`PharaohWriter`); `nil` for none, and a model without attention makes none.
+    ///     (`PharaohWriter`); `nil` for none, and a model without attention makes none. With
+    ///     `joinsSubwords` they are pieces, and the links are between the words they join into.
     /// - Throws: `AttentionMatrixError` when an attention row does not fit its pair.
     public func evaluate(sources: [[Int]], references: [[Int]],
                          alignmentTokens: (sources: [[String]], references: [[String]])? = nil) throws -> Evaluation {
@@ -41,16 +45,22 @@ public struct Evaluator {
                 for (i, rows) in zip(range, model.forcedAttention(batch)) {
                     let matrix = try AttentionMatrix(sourceTokens: tokens.sources[i] + ["</s>"],
                                                      targetTokens: tokens.references[i] + ["</s>"], rows: rows)
-                    evaluation.alignments?.append(Set(PharaohWriter().links(for: matrix)))
+                    evaluation.alignments?.append(Set(PharaohWriter().links(for: joinsSubwords ? try matrix.joiningSubwords() : matrix)))
                 }
             }
         }
         return evaluation
     }
 
-    /// The translations as text, detokenised with single spaces.
+    /// The translations as text, detokenised with single spaces (subword pieces joined).
     public func text(_ evaluation: Evaluation) -> [String] {
-        evaluation.translations.map { targetVocabulary.decode($0).joined(separator: " ") }
+        evaluation.translations.map(words)
+    }
+
+    /// Target ids as words separated by single spaces.
+    public func words(_ ids: [Int]) -> String {
+        let tokens = targetVocabulary.decode(ids)
+        return (joinsSubwords ? BPECodes.join(tokens) : tokens).joined(separator: " ")
     }
 }
 

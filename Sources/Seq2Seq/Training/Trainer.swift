@@ -19,6 +19,8 @@ public final class Trainer {
     let runFolder: URL
     /// What guided alignment supervises, or `nil` (`TrainingOptions.alignmentGuidance`).
     let guidance: AlignmentGuidance?
+    /// The merges the training pairs were segmented with, saved in every checkpoint.
+    public var subwords: Subwords?
     private var generator: SeededGenerator
     private var log: MetricsLog
     private var lastValidatedStep: Int?
@@ -179,7 +181,8 @@ public final class Trainer {
     private func validateAndSave(report: (TrainingEvent) -> Void) throws -> Bool {
         if lastValidatedStep == state.step { return false }
         lastValidatedStep = state.step
-        let result = Evaluator(model: model, targetVocabulary: targetVocabulary, batchSize: options.batchSize).validate(dev)
+        let result = Evaluator(model: model, targetVocabulary: targetVocabulary, batchSize: options.batchSize,
+                               joinsSubwords: subwords != nil).validate(dev)
         let score = result.value(of: options.bestMetric)
         let improved = state.bestScore.map { options.bestMetric.higherIsBetter ? score > $0 : score < $0 } ?? true
         if improved {
@@ -202,9 +205,11 @@ public final class Trainer {
         state.optimizerCounters = saved.counters
         state.rngState = generator.state
         state.matrixPath = GEMM.path.rawValue
-        return Checkpoint(parameters: model.namedState, optimizerState: saved.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                          configuration: try model.modelConfiguration.json(),
-                          sourceVocabulary: sourceVocabulary.tokens, targetVocabulary: targetVocabulary.tokens, trainingState: state)
+        var checkpoint = Checkpoint(parameters: model.namedState, optimizerState: saved.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                    configuration: try model.modelConfiguration.json(),
+                                    sourceVocabulary: sourceVocabulary.tokens, targetVocabulary: targetVocabulary.tokens, trainingState: state)
+        checkpoint.subwords = subwords
+        return checkpoint
     }
 }
 

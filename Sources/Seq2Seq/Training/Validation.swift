@@ -36,7 +36,7 @@ extension Evaluator {
             return ValidationResult(loss: .nan, perplexity: .nan, bleu: 0, exactMatch: 0)
         }
         let hypotheses = text(evaluation)
-        let references = pairs.map { targetVocabulary.decode($0.target).joined(separator: " ") }
+        let references = pairs.map { words($0.target) }
         let bleu = (try? BLEU.corpusScore(hypotheses: hypotheses, references: references).score) ?? 0
         let exact = (try? ExactMatch.corpusScore(hypotheses: hypotheses, references: references).percent) ?? 0
         return ValidationResult(loss: evaluation.lossPerToken, perplexity: evaluation.perplexity, bleu: bleu, exactMatch: exact)
