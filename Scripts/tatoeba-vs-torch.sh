@@ -41,9 +41,10 @@ done
 if "$python" -c 'import torch' 2>/dev/null; then
   out=runs/tatoeba-budget-$budget-torch
   "$python" ../shared/reference/train_ref.py --train "$data/train.en" "$data/train.fr" --dev "$data/dev.en" "$data/dev.fr" \
-    --test "$data/test.en" "$data/test.fr" --min-freq 1 --dropout 0.3 --budget "$budget" --threads 2 --out "$out" >"$out.log" 2>&1
+    --test "$data/test.en" "$data/test.fr" --min-freq 1 --dropout 0.3 --budget "$budget" --threads 2 --out "$out" >"$out.log" 2>&1 ||
+    { echo "error: train_ref.py failed (its log, $out.log, ends:)" >&2; tail -n 3 "$out.log" >&2; exit 1; }
   tokens=$(sed -n 's/.*budget reached: .* train \([0-9.]*\)s, .* tokens \([0-9]*\).*/\2 \1/p' "$out.log" | awk '{ printf "%.0f", $1 / $2 }')
-  bleu=$(sed -n 's/.*TEST \[best\] BLEU \([0-9.]*\).*/\1/p' "$out.log" | tail -n 1)
+  bleu=$(sed -n 's/.*TEST \[\(best\|final\)\] BLEU \([0-9.]*\).*/\2/p' "$out.log" | tail -n 1)
   printf '%-22s %12s %10s\n' "pytorch (train_ref.py)" "$tokens" "$bleu"
 else
   echo "pytorch: not measured (no torch for $python)" >&2
