@@ -117,10 +117,19 @@ final class BufferPool: @unchecked Sendable {
         let bytes = size * MemoryLayout<Float>.stride
         if bytes >= mappedBytes {
             let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-            guard let mapped, mapped != MAP_FAILED else { fatalError("out of memory: cannot map \(bytes) bytes") }
+            guard let mapped, mapped != MAP_FAILED else { outOfMemory(bytes) }
             return mapped.bindMemory(to: Float.self, capacity: size)
         }
         return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Float.self, capacity: size)
+    }
+
+    /// No memory for a tensor: a whole model or batch too large for the machine (a huge vocabulary
+    /// or batch from the command line), not a bug, so it ends the process with a message and
+    /// status 1 rather than a crash report.
+    private static func outOfMemory(_ bytes: Int) -> Never {
+        FileHandle.standardError.write(Data(("error: out of memory: cannot allocate a tensor of \(bytes >> 20) MiB "
+            + "(try a smaller --batch-size, --max-vocab or model)\n").utf8))
+        exit(1)
     }
 
     private static func deallocate(_ pointer: UnsafeMutablePointer<Float>, size: Int) {
