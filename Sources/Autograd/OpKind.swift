@@ -30,5 +30,5 @@ public enum OpKind: String, CaseIterable, Sendable {
     // MemoryWrite.swift: the Neural Turing Machine's addressing and write
     case softplus, cosineSimilarity, circularConvolution, sharpening, memoryWrite
     // Fused/: each also checked against its composed form
-    case gruCell, lstmCell, additiveScores, scaledDotProductAttention, recurrentLayer
+    case gruCell, lstmCell, additiveScores, attentionContext, scaledDotProductAttention, recurrentLayer
 }

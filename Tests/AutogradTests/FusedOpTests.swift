@@ -51,6 +51,32 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// Widths below, at and across the 16 lanes; batches long enough to be split between threads.
+    func testAttentionContextMatchesComposedForm() {
+        var g = SeededGenerator(seed: 16)
+        for (batch, length, width) in [(2, 4, 6), (3, 5, 16), (40, 16, 70)] {
+            let inputs = [random([batch, length], &g), random([batch, length, width], &g)]
+            assertSameValuesAndGradients(inputs, fused: { Tensor.attentionContext(weights: $0[0], values: $0[1]) }) { x in
+                x[0].reshaped([batch, 1, length]).batchedMatmul(x[1]).reshaped([batch, width])
+            }
+        }
+    }
+
+    /// On a bf16 path the fused context reads its operands rounded, as the composed form's
+    /// products do (float32 reads would differ by about 2⁻⁹ of each term).
+    func testAttentionContextRoundsOnBF16Paths() throws {
+        let path = try XCTUnwrap(MatrixPath.bestBF16, "SKIPPED: this CPU has no bf16 path")
+        let saved = GEMM.path
+        defer { GEMM.path = saved }
+        GEMM.path = path
+        var g = SeededGenerator(seed: 17)
+        let (batch, length, width) = (5, 6, 40)
+        let inputs = [random([batch, length], &g), random([batch, length, width], &g)]
+        assertSameValuesAndGradients(inputs, fused: { Tensor.attentionContext(weights: $0[0], values: $0[1]) }) { x in
+            x[0].reshaped([batch, 1, length]).batchedMatmul(x[1]).reshaped([batch, width])
+        }
+    }
+
     // MARK: - Recurrent layer
 
     /// The fused layer against its steps composed from `matmul`, the cell ops and the blend

@@ -170,6 +170,12 @@ final class GradientCheckTests: XCTestCase {
                 }
             },
         ],
+        .attentionContext: [
+            { g in check([random([2, 3], &g), random([2, 3, 5], &g)]) { Tensor.attentionContext(weights: $0[0], values: $0[1]) } },
+            { g in  // widths across the 16 lanes
+                check([random([3, 2], &g), random([3, 2, 19], &g)]) { Tensor.attentionContext(weights: $0[0], values: $0[1]) }
+            },
+        ],
         // B = 2, h = 2, d = 3; the output is checked, the weights are not on the tape.
         .scaledDotProductAttention: [
             { g in  // key padding, T = 3, S = 4

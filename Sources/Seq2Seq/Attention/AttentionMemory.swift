@@ -36,8 +36,5 @@ public struct AttentionMemory {
 
     /// The context `c = Σ_s α_s h̄_s`, `[B, M]`.
     /// - Parameter weights: `α`, `[B, S]`.
-    func context(_ weights: Tensor) -> Tensor {
-        let batch = weights.shape[0], length = weights.shape[1]
-        return weights.reshaped([batch, 1, length]).batchedMatmul(values).reshaped([batch, values.shape[2]])
-    }
+    func context(_ weights: Tensor) -> Tensor { Tensor.attentionContext(weights: weights, values: values) }
 }

@@ -1,0 +1,102 @@
+/// The context vector of attention, fused (Bahdanau et al. 2015, eq. 5; Luong et al. 2015, §3):
+///
+///     c_b = Σ_s α_bs h̄_bs
+///
+/// Composed, this is `α.reshaped([B, 1, S]).batchedMatmul(h̄)`: `B` products of one row each,
+/// run one after the other on the calling thread, at every decoder step. Fused, the batch
+/// entries are split over the `Parallel` pool and each sum runs 16 lanes of `h̄` at a time.
+///
+/// Pullback: `∂α_bs = ∂c_b · h̄_bs`, `∂h̄_bs = α_bs ∂c_b`.
+///
+/// On a bf16 path `α`, `h̄` and `∂c` are read rounded to bf16, as `batchedMatmul`'s products
+/// read them: products of bf16 values are exact in float32, and the sums are float32.
+extension Tensor {
+    /// - Parameters:
+    ///   - weights: `α`, `[B, S]`.
+    ///   - values: `h̄`, `[B, S, M]`.
+    /// - Returns: `c`, `[B, M]`.
+    public static func attentionContext(weights: Tensor, values: Tensor) -> Tensor {
+        let batch = values.shape[0], length = values.shape[1], width = values.shape[2]
+        precondition(values.rank == 3 && weights.shape == [batch, length],
+                     "attentionContext: weights \(weights.shape), values \(values.shape)")
+        let rows = ContextRows(length: length, width: width, rounding: GEMM.path.isBF16)
+        let out = Tensor(uninitializedShape: [batch, width])
+        let grain = Swift.max(1, Parallel.elementGrain / Swift.max(length &* width, 1))
+        Parallel.forEachRange(batch, grain: grain, alignment: 1) { range in
+            rows.forward(range, alpha: weights.data, values: values.data, out: out.data)
+        }
+        return Tape.record(.attentionContext, output: out, inputs: [weights, values]) { gradient in
+            // Made here, on the calling thread, before any task runs.
+            let dAlpha = weights.requiresGrad ? weights.gradientBuffer() : nil
+            let dValues = values.requiresGrad ? values.gradientBuffer() : nil
+            Parallel.forEachRange(batch, grain: grain, alignment: 1) { range in
+                rows.backward(range, g: gradient.data, alpha: weights.data, values: values.data, dAlpha: dAlpha, dValues: dValues)
+            }
+        }
+    }
+}
+
+/// The row kernels of `attentionContext`.
+private struct ContextRows {
+    typealias Lanes = Vector.Lanes
+    typealias GradientBuffer = (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)
+    let length: Int, width: Int
+    let rounding: Bool
+
+    @inline(__always)
+    private func read(_ x: Float) -> Float { rounding ? BFloat16.round(x) : x }
+
+    @inline(__always)
+    private func read(_ p: UnsafePointer<Float>, _ n: Int) -> Lanes {
+        let x = Vector.loadBlock(p, n, padding: 0)
+        return rounding ? BFloat16.round(x) : x
+    }
+
+    /// `c_b = Σ_s α_bs h̄_bs` for the batch entries `batch`, 16 lanes of `c_b` at a time.
+    func forward(_ batch: Range<Int>, alpha: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                 out: UnsafeMutablePointer<Float>) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: length) { weights in
+            for b in batch {
+                for s in 0..<length { weights[s] = read(alpha[b &* length &+ s]) }
+                let rows = values + b &* length &* width, c = out + b &* width
+                var j = 0
+                while j < width {
+                    let n = Swift.min(16, width &- j)
+                    var sum = Lanes()
+                    for s in 0..<length { sum = sum.addingProduct(Lanes(repeating: weights[s]), read(rows + (s &* width &+ j), n)) }
+                    Vector.storeBlock(sum, c + j, n)
+                    j &+= 16
+                }
+            }
+        }
+    }
+
+    /// `∂α_bs (+)= ∂c_b · h̄_bs` and `∂h̄_bs (+)= α_bs ∂c_b` for the batch entries `batch`.
+    func backward(_ batch: Range<Int>, g: UnsafePointer<Float>, alpha: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                  dAlpha: GradientBuffer?, dValues: GradientBuffer?) {
+        for b in batch {
+            let gb = g + b &* width, weights = alpha + b &* length
+            for s in 0..<length {
+                let row = b &* length &+ s, offset = row &* width
+                let h = values + offset, a = Lanes(repeating: read(weights[s]))
+                var dot = Lanes()
+                var j = 0
+                while j < width {
+                    let n = Swift.min(16, width &- j)
+                    let gv = read(gb + j, n)
+                    if dAlpha != nil { dot = dot.addingProduct(gv, read(h + j, n)) }
+                    if let dValues {
+                        let target = dValues.pointer + (offset &+ j)
+                        Vector.storeBlock(dValues.accumulate ? Vector.loadBlock(target, n, padding: 0).addingProduct(a, gv) : a * gv,
+                                          target, n)
+                    }
+                    j &+= 16
+                }
+                if let dAlpha {
+                    let value = Vector.laneSum(dot)
+                    dAlpha.pointer[row] = dAlpha.accumulate ? dAlpha.pointer[row] + value : value
+                }
+            }
+        }
+    }
+}
