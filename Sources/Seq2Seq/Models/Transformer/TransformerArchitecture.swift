@@ -22,7 +22,7 @@ extension Architecture {
         // Vaswani et al. 2017, §5.3–5.4: warm-up, β₂ = 0.98, label smoothing 0.1; a shorter warm-up
         // to a higher peak than their 4,000 steps, which on small corpora spent the first minutes
         // (README, "Transformer defaults").
-        trainingDefaults: [OptionSetting("lr", "0.001"), OptionSetting("warmup", "400"), OptionSetting("label-smoothing", "0.1"),
+        trainingDefaults: [OptionSetting("lr", "0.002"), OptionSetting("warmup", "200"), OptionSetting("label-smoothing", "0.1"),
                            OptionSetting("adam-beta2", "0.98")],
         benchmarks: [
             Benchmark(name: "transformer", summary: """
