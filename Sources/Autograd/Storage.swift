@@ -94,8 +94,7 @@ final class BufferPool: @unchecked Sendable {
         var released = [(pointer: UnsafeMutablePointer<Float>, size: Int)]()
         lock.lock()
         liveBytes -= size * 4
-        while pooledBytes + size * 4 > budget, let oldest = free.filter({ $0.key != size && !$0.value.isEmpty })
-                .min(by: { lastUse[$0.key, default: 0] < lastUse[$1.key, default: 0] })?.key, let buffer = free[oldest]?.popLast() {
+        while pooledBytes + size * 4 > budget, let oldest = leastRecentlyAsked(besides: size), let buffer = free[oldest]?.popLast() {
             released.append((buffer, oldest))
             pooledBytes -= oldest * 4
         }
@@ -107,6 +106,16 @@ final class BufferPool: @unchecked Sendable {
         }
         lock.unlock()
         for buffer in released { Self.deallocate(buffer.pointer, size: buffer.size) }
+    }
+
+    /// The pooled size class other than `size` asked for least recently, if any holds a buffer.
+    private func leastRecentlyAsked(besides size: Int) -> Int? {
+        var oldest: (size: Int, use: UInt64)?
+        for (candidate, list) in free where candidate != size && !list.isEmpty {
+            let use = lastUse[candidate, default: 0]
+            if oldest.map({ use < $0.use }) ?? true { oldest = (candidate, use) }
+        }
+        return oldest?.size
     }
 
     static let mappedBytes = 1 << 20

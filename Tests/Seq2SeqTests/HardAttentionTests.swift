@@ -18,6 +18,24 @@ final class HardAttentionTests: XCTestCase {
         return s
     }
 
+    /// The rewards: each sentence's `Σ_t log softmax(logits_t)[y_t]` over its tokens with `</s>`,
+    /// padding left out, against a float64 sum worked here.
+    func testSentenceLogLikelihoodsReadTheLogits() {
+        let batch = Batch(sources: [[4, 5], [5]], targets: [[4, 5, 4], [5]])
+        let (length, classes) = (batch.targetLength, 7)
+        var generator = SeededGenerator(seed: 8)
+        let logits = Tensor.uniform([batch.size, length, classes], low: -3, high: 3, generator: &generator)
+        let got = PassOutcome(batch: batch, logits: logits).sentenceLogLikelihoods
+        for b in 0..<batch.size {
+            var expected = 0.0
+            for t in 0..<length where batch.targetOutput[b * length + t] != SpecialToken.padding {
+                let row = (0..<classes).map { Double(logits.data[(b * length + t) * classes + $0]) }
+                expected += row[batch.targetOutput[b * length + t]] - log(row.reduce(0) { $0 + exp($1) })
+            }
+            XCTAssertEqual(Double(got[b]), expected, accuracy: 1e-5, "sentence \(b)")
+        }
+    }
+
     /// `α = softmax([0, ln 2, 0]) = [¼, ½, ¼]`, the sample `s̃ = 1`, `R = −1`, `T = 2`, `b̄ = −1.5`:
     /// `A = R − T b̄ = 2` and `∂L̃/∂e = −λ_r A (onehot(s̃) − α) / N = −2 · ([0, 1, 0] − α) = [½, −1, ½]`.
     func testReinforceGradientMatchesAHandWorkedCase() {

@@ -181,12 +181,12 @@ public struct Checkpoint {
     /// The merges of both sides, if the file has them (older checkpoints and word-level models do not).
     private static func subwords(_ metadata: [String: String], name: String) throws -> Subwords? {
         guard let source = metadata[Key.sourceSubwords], let target = metadata[Key.targetSubwords] else { return nil }
-        do {
-            return Subwords(source: try BPECodes(text: source, name: Key.sourceSubwords),
-                            target: try BPECodes(text: target, name: Key.targetSubwords))
-        } catch {
-            throw CheckpointError(file: name, problem: .invalidMetadata(key: Key.sourceSubwords, reason: "\(error)"))
+        func codes(_ text: String, key: String) throws -> BPECodes {
+            do { return try BPECodes(text: text, name: key) } catch {
+                throw CheckpointError(file: name, problem: .invalidMetadata(key: key, reason: "\(error)"))
+            }
         }
+        return Subwords(source: try codes(source, key: Key.sourceSubwords), target: try codes(target, key: Key.targetSubwords))
     }
 
     /// A decoding error in one line: the reason, and where in the JSON if known.

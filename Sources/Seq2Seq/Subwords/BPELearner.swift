@@ -45,10 +45,13 @@ public struct BPELearner {
 
     /// Counts the whitespace-separated words of `lines`.
     public static func wordCounts<Lines: Sequence>(_ lines: Lines) -> [String: Int] where Lines.Element == String {
+        wordCounts(words: lines.lazy.flatMap { $0.split(whereSeparator: BPECodes.isSeparator) })
+    }
+
+    /// How often each word occurs among `words`.
+    public static func wordCounts<Words: Sequence>(words: Words) -> [String: Int] where Words.Element: StringProtocol {
         var counts = [String: Int]()
-        for line in lines {
-            for word in line.split(whereSeparator: BPECodes.isSeparator) { counts[String(word), default: 0] += 1 }
-        }
+        for word in words { counts[String(word), default: 0] += 1 }
         return counts
     }
 

@@ -12,11 +12,7 @@ public struct Subwords: Equatable, Sendable {
 
     /// Learns `merges` merges from the training pairs, jointly over both sides or each side apart.
     public static func learn(merges: Int, sources: [[String]], targets: [[String]], separate: Bool) -> Subwords {
-        func counts(_ sentences: [[String]]) -> [String: Int] {
-            var counts = [String: Int]()
-            for sentence in sentences { for word in sentence { counts[word, default: 0] += 1 } }
-            return counts
-        }
+        func counts(_ sentences: [[String]]) -> [String: Int] { BPELearner.wordCounts(words: sentences.joined()) }
         if separate {
             var source = BPELearner(wordCounts: counts(sources)), target = BPELearner(wordCounts: counts(targets))
             return Subwords(source: source.learn(merges: merges), target: target.learn(merges: merges))

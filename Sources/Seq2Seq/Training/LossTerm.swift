@@ -1,5 +1,4 @@
 import Autograd
-import Foundation
 
 /// A term a training pass adds to the loss beside the mean token cross-entropy: hard
 /// attention's REINFORCE surrogate, the coverage loss, guided alignment's cross-entropy.
@@ -42,16 +41,13 @@ public final class PassOutcome {
         if let likelihoods { return likelihoods }
         var sums = [Float](repeating: 0, count: batch.size)
         if let logits {
+            // Off the tape: the rows' log-softmax by the engine's kernel, then each reference token's entry.
+            let logProbabilities = logits.detached().logSoftmax()
             let classes = logits.shape.last ?? 1, length = batch.targetLength
             for b in 0..<batch.size {
                 var total = 0.0
                 for t in 0..<length where batch.targetOutput[b * length + t] != SpecialToken.padding {
-                    let row = logits.data + (b * length + t) * classes
-                    var peak = -Float.infinity
-                    for v in 0..<classes { peak = Swift.max(peak, row[v]) }
-                    var sum = 0.0
-                    for v in 0..<classes { sum += Foundation.exp(Double(row[v] - peak)) }
-                    total += Double(row[batch.targetOutput[b * length + t]] - peak) - Foundation.log(sum)
+                    total += Double(logProbabilities.data[(b * length + t) * classes + batch.targetOutput[b * length + t]])
                 }
                 sums[b] = Float(total)
             }
