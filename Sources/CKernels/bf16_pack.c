@@ -7,27 +7,27 @@
 
 #define ATTEND_PACK __attribute__((target("avx512f,avx512bw,avx512bf16")))
 
-// Scalar rounding, as the instruction does it.
-static inline uint32_t bf16_bits(float x) {
-    uint32_t bits;
-    memcpy(&bits, &x, 4);
-    if ((bits & 0x7f800000u) == 0) return (bits >> 16) & 0x8000u;                    // ±0, denormals
-    if ((bits & 0x7fffffffu) > 0x7f800000u) return ((bits >> 16) | 0x40u) & 0xffffu;  // NaN: quiet
-    return (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
+// The first n of 16 lanes (none for n ≤ 0).
+static inline __mmask16 first_lanes(long n) {
+    return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
-static inline uint32_t pair(float even, float odd) { return bf16_bits(even) | bf16_bits(odd) << 16; }
-
-// 16 words pairing x[0..32): word l holds (x[2l], x[2l + 1]).
-ATTEND_PACK static inline __m512i pair_consecutive(const float *x) {
-    return (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(x));
+// 16 words pairing x[0..32): word l holds (x[2l], x[2l + 1]); elements from x[n] on read as zero
+// (masked loads never touch them).
+ATTEND_PACK static inline __m512i pair_consecutive(const float *x, long n) {
+    if (n <= 0) return _mm512_setzero_si512();
+    return (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(first_lanes(n - 16), x + 16),
+                                        _mm512_maskz_loadu_ps(first_lanes(n), x));
 }
 
-// 16 words pairing e[l] with o[l].
-ATTEND_PACK static inline __m512i pair_rows(const float *e, const float *o) {
+// 16 words pairing e[l] with o[l] for l < n, zero past n; a missing row (NULL) reads as zeros.
+ATTEND_PACK static inline __m512i pair_rows(const float *e, const float *o, long n) {
     const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
                                                 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-    __m512i halves = (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(o), _mm512_loadu_ps(e));
+    if (!e || n <= 0) return _mm512_setzero_si512();
+    const __mmask16 lanes = first_lanes(n);
+    __m512 odd = o ? _mm512_maskz_loadu_ps(lanes, o) : _mm512_setzero_ps();
+    __m512i halves = (__m512i)_mm512_cvtne2ps_pbh(odd, _mm512_maskz_loadu_ps(lanes, e));
     return _mm512_permutexvar_epi16(interleave, halves);
 }
 
@@ -46,44 +46,35 @@ ATTEND_PACK static inline void transpose16(__m512i r[16]) {
     }
 }
 
+static inline long min_long(long x, long y) { return x < y ? x : y; }
+
+// Row `p` of a stored matrix, or NULL past its `depth` rows.
+static inline const float *row_or_null(const float *m, long ld, long p, long depth) { return p < depth ? m + p * ld : 0; }
+
+// Every loop below runs whole 16-word vectors: edges (columns, rows or depth running out) are
+// masked loads that read zeros, so there is no scalar path.
+
 ATTEND_PACK
 void attend_bf16_pack_b_plain(const float *b, long ldb, long depth, long columns, long pairs, uint32_t *target) {
     for (long q = 0; q < pairs; q++) {
-        const long even = 2 * q, odd = even + 1;
+        const float *even = row_or_null(b, ldb, 2 * q, depth), *odd = row_or_null(b, ldb, 2 * q + 1, depth);
         uint32_t *row = target + q * 32;
-        if (columns == 32 && odd < depth) {
-            _mm512_storeu_si512(row, pair_rows(b + even * ldb, b + odd * ldb));
-            _mm512_storeu_si512(row + 16, pair_rows(b + even * ldb + 16, b + odd * ldb + 16));
-            continue;
-        }
-        for (long j = 0; j < 32; j++) {
-            float x = j < columns && even < depth ? b[even * ldb + j] : 0;
-            float y = j < columns && odd < depth ? b[odd * ldb + j] : 0;
-            row[j] = pair(x, y);
-        }
+        _mm512_storeu_si512(row, pair_rows(even, odd, columns));
+        _mm512_storeu_si512(row + 16, pair_rows(even ? even + 16 : 0, odd ? odd + 16 : 0, columns - 16));
     }
 }
 
 ATTEND_PACK
 void attend_bf16_pack_b_transposed(const float *b, long ldb, long depth, long columns, long pairs,
                                    uint32_t *target) {
-    const long full = depth / 2, used = (depth + 1) / 2;
     for (long half = 0; half < 32; half += 16) {
-        long q = 0;
-        if (half + 16 <= columns) {
-            for (; q + 16 <= full; q += 16) {
-                __m512i r[16];
-                for (int l = 0; l < 16; l++) r[l] = pair_consecutive(b + (half + l) * ldb + 2 * q);
-                transpose16(r);
-                for (int l = 0; l < 16; l++) _mm512_storeu_si512(target + (q + l) * 32 + half, r[l]);
-            }
-        }
-        for (long j = half; j < half + 16; j++) {
-            const float *row = b + j * ldb;
-            for (long p = q; p < pairs; p++) {
-                const long odd = 2 * p + 1;
-                target[p * 32 + j] = j < columns && p < used ? pair(row[2 * p], odd < depth ? row[odd] : 0) : 0;
-            }
+        const long live = columns - half;  // columns of this half that exist (≤ 0: none)
+        for (long q = 0; q < pairs; q += 16) {
+            __m512i r[16];
+            for (long l = 0; l < 16; l++)
+                r[l] = l < live ? pair_consecutive(b + (half + l) * ldb + 2 * q, depth - 2 * q) : _mm512_setzero_si512();
+            if (live > 0) transpose16(r);
+            for (long l = 0; l < min_long(16, pairs - q); l++) _mm512_storeu_si512(target + (q + l) * 32 + half, r[l]);
         }
     }
 }
@@ -91,14 +82,11 @@ void attend_bf16_pack_b_transposed(const float *b, long ldb, long depth, long co
 ATTEND_PACK
 void attend_bf16_pack_a_plain(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
                               uint32_t *target) {
-    const long full = depth / 2, used = (depth + 1) / 2;
     for (long i = 0; i < rows; i++) {
         const float *source = a + i * lda;
         uint32_t *row = target + i * pairs;
-        long q = 0;
-        for (; q + 16 <= full; q += 16) _mm512_storeu_si512(row + q, pair_consecutive(source + 2 * q));
-        for (; q < used; q++) row[q] = pair(source[2 * q], 2 * q + 1 < depth ? source[2 * q + 1] : 0);
-        for (; q < pairs; q++) row[q] = 0;
+        for (long q = 0; q < pairs; q += 16)
+            _mm512_mask_storeu_epi32(row + q, first_lanes(pairs - q), pair_consecutive(source + 2 * q, depth - 2 * q));
     }
     memset(target + rows * pairs, 0, (size_t)((padded_rows - rows) * pairs) * 4);
 }
@@ -106,26 +94,18 @@ void attend_bf16_pack_a_plain(const float *a, long lda, long rows, long depth, l
 ATTEND_PACK
 void attend_bf16_pack_a_transposed(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
                                    uint32_t *target) {
-    const long full = depth / 2, used = (depth + 1) / 2;
-    const long blocked_pairs = full & ~15L, blocked_rows = rows & ~15L;
-    for (long q = 0; q < blocked_pairs; q += 16) {
-        for (long i = 0; i < blocked_rows; i += 16) {
+    for (long q = 0; q < pairs; q += 16) {
+        const __mmask16 stored = first_lanes(pairs - q);
+        for (long i = 0; i < rows; i += 16) {
+            const long live = min_long(16, rows - i);
             __m512i r[16];
-            for (int l = 0; l < 16; l++) {
-                const float *even = a + 2 * (q + l) * lda + i;
-                r[l] = pair_rows(even, even + lda);
+            for (long l = 0; l < 16; l++) {
+                const float *even = row_or_null(a, lda, 2 * (q + l), depth), *odd = row_or_null(a, lda, 2 * (q + l) + 1, depth);
+                r[l] = pair_rows(even ? even + i : 0, odd ? odd + i : 0, live);
             }
             transpose16(r);
-            for (int l = 0; l < 16; l++) _mm512_storeu_si512(target + (i + l) * pairs + q, r[l]);
+            for (long l = 0; l < live; l++) _mm512_mask_storeu_epi32(target + (i + l) * pairs + q, stored, r[l]);
         }
-        for (long i = blocked_rows; i < rows; i++)
-            for (long p = q; p < q + 16; p++) target[i * pairs + p] = pair(a[2 * p * lda + i], a[(2 * p + 1) * lda + i]);
     }
-    for (long q = blocked_pairs; q < used; q++) {
-        const float *even = a + 2 * q * lda, *odd = 2 * q + 1 < depth ? even + lda : 0;
-        for (long i = 0; i < rows; i++) target[i * pairs + q] = pair(even[i], odd ? odd[i] : 0);
-    }
-    for (long i = 0; i < rows; i++)
-        for (long q = used; q < pairs; q++) target[i * pairs + q] = 0;
     memset(target + rows * pairs, 0, (size_t)((padded_rows - rows) * pairs) * 4);
 }
