@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Autograd
 
@@ -100,5 +101,18 @@ final class InitializerTests: XCTestCase {
         XCTAssertEqual(draw(42), draw(42))
         let other = draw(43)
         for (x, y) in zip(draw(42), other) { XCTAssertNotEqual(x, y) }
+    }
+
+    /// xoshiro256**'s reference outputs from the state `1, 2, 3, 4` (computed from Blackman and
+    /// Vigna's definition), and a state that survives encoding and rejects all zeros.
+    func testGeneratorIsXoshiro256StarStarAndRoundTrips() throws {
+        var generator = try XCTUnwrap(SeededGenerator(state: [1, 2, 3, 4]))
+        XCTAssertEqual((0..<6).map { _ in generator.next() },
+                       [11520, 0, 1509978240, 1215971899390074240, 1216172134540287360, 607988272756665600])
+        let decoded = try JSONDecoder().decode(SeededGenerator.self, from: JSONEncoder().encode(generator))
+        XCTAssertEqual(decoded, generator)
+        XCTAssertEqual(decoded.state, generator.state)
+        XCTAssertNil(SeededGenerator(state: [0, 0, 0, 0]))
+        XCTAssertThrowsError(try JSONDecoder().decode(SeededGenerator.self, from: Data(#"{"state":[0,0,0,0]}"#.utf8)))
     }
 }
