@@ -55,7 +55,10 @@ final class TrainSurvivalTests: XCTestCase {
     func testSIGTERMFinishesTheStepSavesLastAndExits143() throws { try stopsCleanly(on: SIGTERM, status: 143) }
 
     func testASecondSIGINTStopsAtOnce() throws {
-        let run = try RunningAttend(["train", "--data", "data", "--out", "run", "--epochs", "100000", "--hidden-dim", "256"], in: corpus.directory)
+        // Steps long enough (about 0.1 s) that the second signal, sent within the 50 ms the
+        // test polls, lands inside the step the first one lets finish.
+        let run = try RunningAttend(["train", "--data", "data", "--out", "run", "--epochs", "100000",
+                                     "--hidden-dim", "1024", "--embed-dim", "512"], in: corpus.directory)
         XCTAssertTrue(waitForSteps(1))
         run.send(SIGINT)
         // Two signals sent together may arrive as one: the second goes once the first is taken.
