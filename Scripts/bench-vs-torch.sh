@@ -3,26 +3,29 @@
 # the same models and shapes (batch 64, source and target length 20, vocabulary 1000, width 256),
 # one program after the other: Attend in fp32 and (where the CPU has a bf16 path) bf16, PyTorch
 # in fp32 and with bf16 autocast (--amp-bf16):
-#   Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N]    # defaults: 2, 30, 5
+#   Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N] [--rounds R]   # defaults: 2, 30, 5, 1
+# With R rounds the programs take turns R times and the table shows each one's median over the
+# rounds, so that a slow spell of the machine falls on both sides.
 # It builds nothing: run `swift build -c release` first. ATTEND (default .build/release/attend)
 # and PYTHON (default ../.venv-ref/bin/python if it exists, else python3) pick the programs;
 # TORCH_BENCH the reference script. Paths are relative to the repository's root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N]" >&2; exit 2; }
-threads=2 steps=30 warmup=5
+usage() { echo "usage: Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N] [--rounds R]" >&2; exit 2; }
+threads=2 steps=30 warmup=5 rounds=1
 while [ $# -gt 0 ]; do
   case $1 in
     --threads) [ $# -ge 2 ] || usage; threads=$2; shift 2 ;;
     --steps) [ $# -ge 2 ] || usage; steps=$2; shift 2 ;;
     --warmup) [ $# -ge 2 ] || usage; warmup=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --rounds) [ $# -ge 2 ] || usage; rounds=$2; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
   esac
 done
-[[ $threads =~ ^[1-9][0-9]*$ && $steps =~ ^[1-9][0-9]*$ && $warmup =~ ^[0-9]+$ ]] ||
-  { echo "error: --threads and --steps must be positive integers, --warmup a non-negative one" >&2; exit 2; }
+[[ $threads =~ ^[1-9][0-9]*$ && $steps =~ ^[1-9][0-9]*$ && $warmup =~ ^[0-9]+$ && $rounds =~ ^[1-9][0-9]*$ ]] ||
+  { echo "error: --threads, --steps and --rounds must be positive integers, --warmup a non-negative one" >&2; exit 2; }
 
 attend=${ATTEND:-.build/release/attend}
 reference=${TORCH_BENCH:-../shared/reference/torch_bench.py}
@@ -54,29 +57,35 @@ if "$attend" bench gemm --m 8 --n 8 --k 8 --repeat 1 --precision bf16 >/dev/null
 
 echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1); threads $threads"
 models=(gru-bahdanau transformer)
-declare -A ms
+declare -A ms  # [model,program,precision]: the medians of the rounds, space-separated
 torch_failed=0
-for model in "${models[@]}"; do
-  for precision in fp32 bf16; do
-    if [[ " ${attend_precisions[*]} " == *" $precision "* ]]; then
-      line=$("$attend" bench train --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" --precision "$precision")
-      echo "attend $line"
-      ms[$model,attend,$precision]=$(median_ms <<<"$line")
-    fi
-    if [ -z "$torch_problem" ]; then
-      amp=(); [ "$precision" = bf16 ] && amp=(--amp-bf16)
-      if output=$("$PYTHON" "$reference" --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" "${amp[@]}" 2>&1); then
-        line=$(grep 'step median' <<<"$output" || true)
-        echo "torch  $line"
-        ms[$model,torch,$precision]=$(median_ms <<<"$line")
-      else
-        echo "torch  $model $precision: torch_bench.py failed; its last lines:" >&2
-        echo "$output" | tail -n 5 >&2
-        torch_failed=1
+for ((round = 1; round <= rounds; round++)); do
+  [ "$rounds" = 1 ] || echo "round $round of $rounds"
+  for model in "${models[@]}"; do
+    for precision in fp32 bf16; do
+      if [[ " ${attend_precisions[*]} " == *" $precision "* ]]; then
+        line=$("$attend" bench train --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" --precision "$precision")
+        echo "attend $line"
+        ms[$model,attend,$precision]+=" $(median_ms <<<"$line")"
       fi
-    fi
+      if [ -z "$torch_problem" ]; then
+        amp=(); [ "$precision" = bf16 ] && amp=(--amp-bf16)
+        if output=$("$PYTHON" "$reference" --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" "${amp[@]}" 2>&1); then
+          line=$(grep 'step median' <<<"$output" || true)
+          echo "torch  $line"
+          ms[$model,torch,$precision]+=" $(median_ms <<<"$line")"
+        else
+          echo "torch  $model $precision: torch_bench.py failed; its last lines:" >&2
+          echo "$output" | tail -n 5 >&2
+          torch_failed=1
+        fi
+      fi
+    done
   done
 done
+
+# The median of a space-separated list of numbers, or nothing for an empty one.
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f\n", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 # t / a as "N.NNx", or "-" when either is missing.
 ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$2" -v t="$1" 'BEGIN { printf "%.2fx", t / a }'; else echo "-"; fi; }
@@ -85,11 +94,12 @@ echo
 printf '%-14s %11s %11s %11s %11s   %-26s %-26s %-26s\n' model "attend bf16" "attend fp32" "torch fp32" "torch bf16" \
   "attend bf16 vs torch fp32" "attend bf16 vs torch bf16" "attend fp32 vs torch fp32"
 for model in "${models[@]}"; do
-  ab=${ms[$model,attend,bf16]:-} af=${ms[$model,attend,fp32]:-} tf=${ms[$model,torch,fp32]:-} tb=${ms[$model,torch,bf16]:-}
+  ab=$(median "${ms[$model,attend,bf16]:-}") af=$(median "${ms[$model,attend,fp32]:-}")
+  tf=$(median "${ms[$model,torch,fp32]:-}") tb=$(median "${ms[$model,torch,bf16]:-}")
   printf '%-14s %11s %11s %11s %11s   %-26s %-26s %-26s\n' "$model" "${ab:--}" "${af:--}" "${tf:--}" "${tb:--}" \
     "$(ratio "$tf" "$ab")" "$(ratio "$tb" "$ab")" "$(ratio "$tf" "$af")"
 done
-echo "(median ms per step of $steps steps after $warmup warm-up steps; a speed-up is torch ms / attend ms: above 1, Attend trains faster;"
+echo "(median ms per step of $steps steps after $warmup warm-up steps$([ "$rounds" = 1 ] || echo ", the median of $rounds rounds"); a speed-up is torch ms / attend ms: above 1, Attend trains faster;"
 echo " torch bf16 is torch_bench.py --amp-bf16, autocast on the forward pass and loss)"
 
 if [ -n "$torch_problem" ]; then
