@@ -49,13 +49,15 @@ final class DeferredWeightGradients {
             let (inputs, gradients) = group.pieces.count == 1
                 ? (group.pieces[0].input.data, group.pieces[0].outputGradient.data)
                 : stack(group.pieces, rows: rows, k: group.k, n: group.n)
-            let db = group.weight.gradientPointer()
+            // A weight without a gradient yet gets it written (β = 0), not zero-filled and added to.
+            let (db, accumulate) = group.weight.gradientBuffer()
+            let beta: Float = accumulate ? 1 : 0
             if group.transposed {  // W stored [n, k]: ∂W += ∂Cᵀ·A
                 GEMM.multiply(transposeA: true, transposeB: false, m: group.n, n: group.k, k: rows,
-                              a: gradients, lda: group.n, b: inputs, ldb: group.k, beta: 1, c: db, ldc: group.k)
+                              a: gradients, lda: group.n, b: inputs, ldb: group.k, beta: beta, c: db, ldc: group.k)
             } else {  // W stored [k, n]: ∂W += Aᵀ·∂C
                 GEMM.multiply(transposeA: true, transposeB: false, m: group.k, n: group.n, k: rows,
-                              a: inputs, lda: group.k, b: gradients, ldb: group.n, beta: 1, c: db, ldc: group.n)
+                              a: inputs, lda: group.k, b: gradients, ldb: group.n, beta: beta, c: db, ldc: group.n)
             }
         }
         groups = []

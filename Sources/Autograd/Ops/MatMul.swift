@@ -25,27 +25,27 @@ private struct ProductShape {
 
     /// `∂A += ∂C·op(B)ᵀ`, stored as `A` is; `packedBᵀ`, if any, is `op(b)ᵀ` packed.
     func gradientA(_ dc: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ da: UnsafeMutablePointer<Float>,
-                   packedBᵀ: PackedMatrix? = nil) {
+                   beta: Float = 1, packedBᵀ: PackedMatrix? = nil) {
         if transposeA {  // A is stored [k, m]: ∂A = op(B)·∂Cᵀ
             GEMM.multiply(transposeA: transposeB, transposeB: true, m: k, n: m, k: n,
-                          a: b, lda: ldb, b: dc, ldb: n, beta: 1, c: da, ldc: m)
+                          a: b, lda: ldb, b: dc, ldb: n, beta: beta, c: da, ldc: m)
         } else if let packedBᵀ {
             GEMM.multiply(transposeA: false, m: m, n: k, k: n, a: dc, lda: n,
-                          packedB: packedBᵀ, fallback: b, ldb: ldb, beta: 1, c: da, ldc: k)
+                          packedB: packedBᵀ, fallback: b, ldb: ldb, beta: beta, c: da, ldc: k)
         } else {
             GEMM.multiply(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
-                          a: dc, lda: n, b: b, ldb: ldb, beta: 1, c: da, ldc: k)
+                          a: dc, lda: n, b: b, ldb: ldb, beta: beta, c: da, ldc: k)
         }
     }
 
     /// `∂B += op(A)ᵀ·∂C`, stored as `B` is.
-    func gradientB(_ dc: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ db: UnsafeMutablePointer<Float>) {
+    func gradientB(_ dc: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ db: UnsafeMutablePointer<Float>, beta: Float = 1) {
         if transposeB {  // B is stored [n, k]: ∂B = ∂Cᵀ·op(A)
             GEMM.multiply(transposeA: true, transposeB: transposeA, m: n, n: k, k: m,
-                          a: dc, lda: n, b: a, ldb: lda, beta: 1, c: db, ldc: k)
+                          a: dc, lda: n, b: a, ldb: lda, beta: beta, c: db, ldc: k)
         } else {
             GEMM.multiply(transposeA: !transposeA, transposeB: false, m: k, n: n, k: m,
-                          a: a, lda: lda, b: dc, ldb: n, beta: 1, c: db, ldc: n)
+                          a: a, lda: lda, b: dc, ldb: n, beta: beta, c: db, ldc: n)
         }
     }
 }
@@ -72,8 +72,10 @@ extension Tensor {
         // A parameter's packed form is kept for the scope's later products (`withFrozenParameters`).
         product.forward(a.data, b.data, out.data, packedB: FrozenParameters.packed(b, transposed: transposeB))
         return Tape.record(.matmul, output: out, inputs: [a, b]) { gradient in
+            // A fresh gradient buffer is written (β = 0), not zero-filled and added to.
             if a.requiresGrad {
-                product.gradientA(gradient.data, b.data, a.gradientPointer(),
+                let (da, accumulate) = a.gradientBuffer()
+                product.gradientA(gradient.data, b.data, da, beta: accumulate ? 1 : 0,
                                   packedBᵀ: transposeA ? nil : FrozenParameters.packed(b, transposed: !transposeB))
             }
             if b.requiresGrad {
@@ -82,7 +84,8 @@ extension Tensor {
                     deferred.add(weight: b, transposed: transposeB, k: k, n: n,
                                  piece: .init(input: a, outputGradient: gradient, rows: m))
                 } else {
-                    product.gradientB(gradient.data, a.data, b.gradientPointer())
+                    let (db, accumulate) = b.gradientBuffer()
+                    product.gradientB(gradient.data, a.data, db, beta: accumulate ? 1 : 0)
                 }
             }
         }

@@ -18,19 +18,28 @@ enum CellMath {
         }
     }
 
-    /// Adds `∂gi`, `∂gh` (`3W` each, any may be `nil`) and `∂h` for the output gradient `g`.
+    /// Adds `∂gi`, `∂gh` (`3W` each, any may be `nil`) and `∂h` for the output gradient `g`,
+    /// 16 lanes at a time (each lane computes what the scalar formula would, in the same order).
     @inline(__always)
     static func gruBackward(g: UnsafePointer<Float>, saved s: UnsafePointer<Float>, gh: UnsafePointer<Float>,
                             h: UnsafePointer<Float>, dgi: UnsafeMutablePointer<Float>?, dgh: UnsafeMutablePointer<Float>?,
                             dh: UnsafeMutablePointer<Float>?, width: Int) {
-        for j in 0..<width {
-            let r = s[j], z = s[width &+ j], n = s[2 &* width &+ j]
-            let an = g[j] * (1 - z) * (1 - n * n)
-            let ar = an * gh[2 &* width &+ j] * r * (1 - r)
-            let az = g[j] * (h[j] - n) * z * (1 - z)
-            if let dgi { dgi[j] += ar; dgi[width &+ j] += az; dgi[2 &* width &+ j] += an }
-            if let dgh { dgh[j] += ar; dgh[width &+ j] += az; dgh[2 &* width &+ j] += an * r }
-            if let dh { dh[j] += g[j] * z }
+        @inline(__always) func load(_ p: UnsafePointer<Float>, _ n: Int) -> Vector.Lanes { Vector.loadBlock(p, n, padding: 0) }
+        @inline(__always) func add(_ v: Vector.Lanes, to p: UnsafeMutablePointer<Float>, _ n: Int) {
+            Vector.storeBlock(Vector.loadBlock(p, n, padding: 0) + v, p, n)
+        }
+        var j = 0
+        while j < width {
+            let n = Swift.min(16, width &- j)
+            let r = load(s + j, n), z = load(s + (width &+ j), n), new = load(s + (2 &* width &+ j), n)
+            let gj = load(g + j, n)
+            let an = gj * (1 - z) * (1 - new * new)
+            let ar = an * load(gh + (2 &* width &+ j), n) * r * (1 - r)
+            let az = gj * (load(h + j, n) - new) * z * (1 - z)
+            if let dgi { add(ar, to: dgi + j, n); add(az, to: dgi + (width &+ j), n); add(an, to: dgi + (2 &* width &+ j), n) }
+            if let dgh { add(ar, to: dgh + j, n); add(az, to: dgh + (width &+ j), n); add(an * r, to: dgh + (2 &* width &+ j), n) }
+            if let dh { add(gj * z, to: dh + j, n) }
+            j &+= 16
         }
     }
 
