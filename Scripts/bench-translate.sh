@@ -16,7 +16,7 @@ if "$attend" bench gemm --m 8 --n 8 --k 8 --repeat 1 --precision bf16 >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1); $sentences sentences from $source"
+echo "cpu: $(Scripts/cpu-name.sh); $sentences sentences from $source"
 printf '%-8s %-6s %14s %s\n' search precision "sentences/s" "same output as fp32"
 for search in greedy "beam $beam"; do
   width=1; [ "$search" = greedy ] || width=$beam

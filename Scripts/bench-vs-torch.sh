@@ -55,7 +55,7 @@ median_ms() { sed -n 's/.*step median \([0-9.]*\) ms.*/\1/p' | head -n 1; }
 attend_precisions=(fp32)
 if "$attend" bench gemm --m 8 --n 8 --k 8 --repeat 1 --precision bf16 >/dev/null 2>&1; then attend_precisions+=(bf16); fi
 
-echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1); threads $threads"
+echo "cpu: $(Scripts/cpu-name.sh); threads $threads"
 models=(gru-bahdanau transformer)
 declare -A ms  # [model,program,precision]: the medians of the rounds, space-separated
 torch_failed=0

@@ -25,7 +25,7 @@ attend_tokens_per_second() {
            END { printf "%.0f", tokens / seconds }' "$1/validation.csv" "$1/metrics.csv"
 }
 
-echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1); budget ${budget} s"
+echo "cpu: $(Scripts/cpu-name.sh); budget ${budget} s"
 printf '%-22s %12s %10s\n' program "tokens/s" "test BLEU"
 precisions=(fp32)
 if "$attend" bench gemm --m 8 --n 8 --k 8 --repeat 1 --precision bf16 >/dev/null 2>&1; then precisions+=(bf16); fi
