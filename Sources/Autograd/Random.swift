@@ -15,16 +15,18 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
 
     public init(seed: UInt64) {
         var z = seed
-        var words = [UInt64]()
-        for _ in 0..<4 {
-            // SplitMix64 step: spreads any seed, even 0, over the whole state.
+        // SplitMix64 steps: they spread any seed, even 0, over the whole state.
+        func splitMix() -> UInt64 {
             z &+= 0x9E37_79B9_7F4A_7C15
             var x = z
             x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
             x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            words.append(x ^ (x >> 31))
+            return x ^ (x >> 31)
         }
-        (s0, s1, s2, s3) = (words[0], words[1], words[2], words[3])
+        s0 = splitMix()
+        s1 = splitMix()
+        s2 = splitMix()
+        s3 = splitMix()
     }
 
     /// Restores a saved state (four words, not all zero).

@@ -122,6 +122,13 @@ public final class Tensor {
         return (fresh.data, false)
     }
 
+    /// `gradientBuffer()` for a matrix product that writes every element: the β that adds to
+    /// an existing gradient (1), or fills a fresh, uninitialised one (0).
+    func productGradientBuffer() -> (pointer: UnsafeMutablePointer<Float>, beta: Float) {
+        let (pointer, accumulate) = gradientBuffer()
+        return (pointer, accumulate ? 1 : 0)
+    }
+
     /// `grad += gradient` for a gradient of the same element count (any shape).
     ///
     /// With no gradient yet, `adopting` makes this tensor's gradient share `gradient`'s storage

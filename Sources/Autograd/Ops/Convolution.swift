@@ -35,9 +35,9 @@ extension Tensor {
                       a: unfolded.data, lda: depth, b: weight.data, ldb: outputs, beta: 0, c: out.data, ldc: outputs)
         return Tape.record(.convolution, output: out, inputs: [x, weight]) { gradient in
             if weight.requiresGrad {  // ∂W += Uᵀ G
+                let (dw, beta) = weight.productGradientBuffer()
                 GEMM.multiply(transposeA: true, transposeB: false, m: depth, n: outputs, k: rows,
-                              a: unfolded.data, lda: depth, b: gradient.data, ldb: outputs,
-                              beta: 1, c: weight.gradientPointer(), ldc: outputs)
+                              a: unfolded.data, lda: depth, b: gradient.data, ldb: outputs, beta: beta, c: dw, ldc: outputs)
             }
             if x.requiresGrad {  // ∂U = G Wᵀ, folded back onto the input positions
                 let du = Tensor(uninitializedShape: [rows, depth])

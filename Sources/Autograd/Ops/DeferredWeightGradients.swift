@@ -50,8 +50,7 @@ final class DeferredWeightGradients {
                 ? (group.pieces[0].input.data, group.pieces[0].outputGradient.data)
                 : stack(group.pieces, rows: rows, k: group.k, n: group.n)
             // A weight without a gradient yet gets it written (β = 0), not zero-filled and added to.
-            let (db, accumulate) = group.weight.gradientBuffer()
-            let beta: Float = accumulate ? 1 : 0
+            let (db, beta) = group.weight.productGradientBuffer()
             if group.transposed {  // W stored [n, k]: ∂W += ∂Cᵀ·A
                 GEMM.multiply(transposeA: true, transposeB: false, m: group.n, n: group.k, k: rows,
                               a: gradients, lda: group.n, b: inputs, ldb: group.k, beta: beta, c: db, ldc: group.k)

@@ -25,7 +25,7 @@ private struct ProductShape {
 
     /// `∂A += ∂C·op(B)ᵀ`, stored as `A` is; `packedBᵀ`, if any, is `op(b)ᵀ` packed.
     func gradientA(_ dc: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ da: UnsafeMutablePointer<Float>,
-                   beta: Float = 1, packedBᵀ: PackedMatrix? = nil) {
+                   beta: Float, packedBᵀ: PackedMatrix? = nil) {
         if transposeA {  // A is stored [k, m]: ∂A = op(B)·∂Cᵀ
             GEMM.multiply(transposeA: transposeB, transposeB: true, m: k, n: m, k: n,
                           a: b, lda: ldb, b: dc, ldb: n, beta: beta, c: da, ldc: m)
@@ -39,7 +39,7 @@ private struct ProductShape {
     }
 
     /// `∂B += op(A)ᵀ·∂C`, stored as `B` is.
-    func gradientB(_ dc: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ db: UnsafeMutablePointer<Float>, beta: Float = 1) {
+    func gradientB(_ dc: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ db: UnsafeMutablePointer<Float>, beta: Float) {
         if transposeB {  // B is stored [n, k]: ∂B = ∂Cᵀ·op(A)
             GEMM.multiply(transposeA: true, transposeB: transposeA, m: n, n: k, k: m,
                           a: dc, lda: n, b: a, ldb: lda, beta: beta, c: db, ldc: k)
@@ -74,8 +74,8 @@ extension Tensor {
         return Tape.record(.matmul, output: out, inputs: [a, b]) { gradient in
             // A fresh gradient buffer is written (β = 0), not zero-filled and added to.
             if a.requiresGrad {
-                let (da, accumulate) = a.gradientBuffer()
-                product.gradientA(gradient.data, b.data, da, beta: accumulate ? 1 : 0,
+                let (da, beta) = a.productGradientBuffer()
+                product.gradientA(gradient.data, b.data, da, beta: beta,
                                   packedBᵀ: transposeA ? nil : FrozenParameters.packed(b, transposed: !transposeB))
             }
             if b.requiresGrad {
@@ -84,8 +84,8 @@ extension Tensor {
                     deferred.add(weight: b, transposed: transposeB, k: k, n: n,
                                  piece: .init(input: a, outputGradient: gradient, rows: m))
                 } else {
-                    let (db, accumulate) = b.gradientBuffer()
-                    product.gradientB(gradient.data, a.data, db, beta: accumulate ? 1 : 0)
+                    let (db, beta) = b.productGradientBuffer()
+                    product.gradientB(gradient.data, a.data, db, beta: beta)
                 }
             }
         }
@@ -113,13 +113,14 @@ extension Tensor {
         }
         return Tape.record(.batchedMatmul, output: out, inputs: [a, b]) { gradient in
             let dc = gradient.data
+            // The blocks cover each gradient once: a fresh buffer is written (β = 0).
             if a.requiresGrad {
-                let da = a.gradientPointer()
-                for i in 0..<batch { product.gradientA(dc + i * cSize, b.data + i * bSize, da + i * aSize) }
+                let (da, beta) = a.productGradientBuffer()
+                for i in 0..<batch { product.gradientA(dc + i * cSize, b.data + i * bSize, da + i * aSize, beta: beta) }
             }
             if b.requiresGrad {
-                let db = b.gradientPointer()
-                for i in 0..<batch { product.gradientB(dc + i * cSize, a.data + i * aSize, db + i * bSize) }
+                let (db, beta) = b.productGradientBuffer()
+                for i in 0..<batch { product.gradientB(dc + i * cSize, a.data + i * aSize, db + i * bSize, beta: beta) }
             }
         }
     }

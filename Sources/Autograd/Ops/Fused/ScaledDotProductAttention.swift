@@ -57,8 +57,8 @@ extension Tensor {
             func buffer(_ t: Tensor) -> AttentionLayout.Gradient? {
                 guard t.requiresGrad else { return nil }
                 if !distinct { return AttentionLayout.Gradient(pointer: t.gradientPointer(), beta: 1) }
-                let (pointer, accumulate) = t.gradientBuffer()
-                return AttentionLayout.Gradient(pointer: pointer, beta: accumulate ? 1 : 0)
+                let (pointer, beta) = t.productGradientBuffer()
+                return AttentionLayout.Gradient(pointer: pointer, beta: beta)
             }
             let dq = buffer(query), dk = buffer(key), dv = buffer(value)
             layout.forEachPair { pair in
