@@ -51,6 +51,9 @@ static inline long min_long(long x, long y) { return x < y ? x : y; }
 // Row `p` of a stored matrix, or NULL past its `depth` rows.
 static inline const float *row_or_null(const float *m, long ld, long p, long depth) { return p < depth ? m + p * ld : 0; }
 
+// Each loop also asks for what it reads a few rows later (`attend_prefetch`): packing 1280 × 768
+// from memory ran 1.6–2× faster with it on Zen 4, and no slower from cache.
+
 // Every loop below runs whole 16-word vectors: edges (columns, rows or depth running out) are
 // masked loads that read zeros, so there is no scalar path.
 
@@ -59,6 +62,10 @@ void attend_bf16_pack_b_plain(const float *b, long ldb, long depth, long columns
     for (long q = 0; q < pairs; q++) {
         const float *even = row_or_null(b, ldb, 2 * q, depth), *odd = row_or_null(b, ldb, 2 * q + 1, depth);
         uint32_t *row = target + q * 32;
+        if (2 * q + 33 < depth) {  // the pair 16 ahead
+            attend_prefetch(b + (2 * q + 32) * ldb, columns);
+            attend_prefetch(b + (2 * q + 33) * ldb, columns);
+        }
         _mm512_storeu_si512(row, pair_rows(even, odd, columns));
         _mm512_storeu_si512(row + 16, pair_rows(even ? even + 16 : 0, odd ? odd + 16 : 0, columns - 16));
     }
@@ -70,6 +77,8 @@ void attend_bf16_pack_b_transposed(const float *b, long ldb, long depth, long co
     for (long half = 0; half < 32; half += 16) {
         const long live = columns - half;  // columns of this half that exist (≤ 0: none)
         for (long q = 0; q < pairs; q += 16) {
+            if (2 * q + 32 < depth)  // the next 32 depth elements of these 16 rows
+                for (long l = 0; l < min_long(16, live); l++) attend_prefetch(b + (half + l) * ldb + 2 * q + 32, min_long(32, depth - 2 * q - 32));
             __m512i r[16];
             for (long l = 0; l < 16; l++)
                 r[l] = l < live ? pair_consecutive(b + (half + l) * ldb + 2 * q, depth - 2 * q) : _mm512_setzero_si512();
@@ -85,6 +94,7 @@ void attend_bf16_pack_a_plain(const float *a, long lda, long rows, long depth, l
     for (long i = 0; i < rows; i++) {
         const float *source = a + i * lda;
         uint32_t *row = target + i * pairs;
+        if (i + 4 < rows) attend_prefetch(source + 4 * lda, depth);  // four rows ahead
         for (long q = 0; q < pairs; q += 16)
             _mm512_mask_storeu_epi32(row + q, first_lanes(pairs - q), pair_consecutive(source + 2 * q, depth - 2 * q));
     }
@@ -98,6 +108,9 @@ void attend_bf16_pack_a_transposed(const float *a, long lda, long rows, long dep
         const __mmask16 stored = first_lanes(pairs - q);
         for (long i = 0; i < rows; i += 16) {
             const long live = min_long(16, rows - i);
+            // The next block's 32 depth rows: the next 16 columns, or the next pairs' first ones.
+            const long next_i = i + 16 < rows ? i + 16 : 0, next_p = i + 16 < rows ? 2 * q : 2 * q + 32;
+            for (long p = next_p; p < min_long(next_p + 32, depth); p++) attend_prefetch(a + p * lda + next_i, min_long(16, rows - next_i));
             __m512i r[16];
             for (long l = 0; l < 16; l++) {
                 const float *even = row_or_null(a, lda, 2 * (q + l), depth), *odd = row_or_null(a, lda, 2 * (q + l) + 1, depth);

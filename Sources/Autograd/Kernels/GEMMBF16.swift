@@ -95,7 +95,7 @@ private struct BF16Product {
     func split(threads: Int) -> [BF16Product]? {
         let rowTiles = (m &+ tile.rows &- 1) / tile.rows
         let columnTiles = (n &+ 31) / 32
-        let byColumns = columnTiles >= rowTiles
+        let byColumns = columnTiles >= rowTiles && m < 128 * threads
         let tiles = byColumns ? columnTiles : rowTiles
         guard tiles >= threads else { return nil }
         let size = byColumns ? 32 : tile.rows, extent = byColumns ? n : m

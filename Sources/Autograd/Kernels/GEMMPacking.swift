@@ -1,9 +1,13 @@
+import CKernels
+
 /// Packing: copying a block of `op(A)` or `op(B)` into the contiguous, zero-padded micro-panels
 /// the micro-kernel streams through.
 ///
 /// Packing turns strided reads of the caller's matrices (any leading dimension, either
 /// orientation) into sequential ones, keeps a block resident in one cache level, and pads the
-/// edges with zeros so that the kernel always computes a full 8 × 32 tile.
+/// edges with zeros so that the kernel always computes a full 8 × 32 tile. Each loop asks for
+/// the stored rows it reads four rows later (`attend_prefetch`): operands often come cold from
+/// memory, and the hardware prefetchers lose the stream at every row.
 
 extension GEMM {
     /// Packs `op(A)[0..<mc, 0..<kc]` into micro-panels of `tileRows` rows.
@@ -29,6 +33,7 @@ extension GEMM {
             let rows = min(mr, mc &- i0)
             // op(A)(i, p) = a[i·lda + p]: copy each row's kc elements.
             for i in 0..<rows {
+                if i0 &+ i &+ 4 < mc { attend_prefetch(a + (i0 &+ i &+ 4) &* lda, kc) }
                 copy(a + (i0 &+ i) &* lda, to: panel + i &* kc, count: kc)
             }
             if rows < mr { (panel + rows &* kc).initialize(repeating: 0, count: (mr &- rows) &* kc) }
@@ -49,6 +54,7 @@ extension GEMM {
         let fullPanels = mc / mr, rest = mc &- fullPanels &* mr
         let panelSize = mr &* kc
         for p in 0..<kc {
+            if p &+ 4 < kc { attend_prefetch(a + (p &+ 4) &* lda, mc) }
             let source = UnsafeRawPointer(a + p &* lda)
             let target = UnsafeMutableRawPointer(packed + p &* mr)
             for panel in 0..<fullPanels {
@@ -93,6 +99,9 @@ extension GEMM {
                 // op(B)(p, j) = b[j·ldb + p]: a transpose, 4 stored rows at a time.
                 let groups = columns / 4
                 for group in 0..<groups {
+                    // The next four stored rows, while these four are transposed.
+                    let next = j0 &+ (group &+ 1) &* 4
+                    if next &+ 4 <= nc { for j in next..<next &+ 4 { attend_prefetch(b + j &* ldb, kc) } }
                     transpose4(b + (j0 &+ group &* 4) &* ldb, ldb: ldb, kc: kc, into: panel + group &* 4)
                 }
                 for j in groups &* 4..<columns {
@@ -126,6 +135,7 @@ extension GEMM {
         let fullPanels = nc / nr, rest = nc &- fullPanels &* nr
         let panelBytes = nr &* kc &* 4
         for p in 0..<kc {
+            if p &+ 4 < kc { attend_prefetch(b + (p &+ 4) &* ldb, nc) }
             let source = UnsafeRawPointer(b + p &* ldb)
             let target = UnsafeMutableRawPointer(packed + p &* nr)
             for panel in 0..<fullPanels {

@@ -71,11 +71,16 @@ final class DeferredWeightGradients {
         -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
         let inputs = Storage(count: rows * k), gradients = Storage(count: rows * n)
         stacked += [inputs, gradients]
-        var row = 0
+        var firstRows = [Int](), row = 0
         for piece in pieces {
+            firstRows.append(row)
+            row += piece.rows
+        }
+        // Copies bound by memory: both cores' bandwidth, a piece per task.
+        Parallel.run(tasks: pieces.count) { index in
+            let piece = pieces[index], row = firstRows[index]
             (inputs.pointer + row * k).update(from: piece.input.data, count: piece.rows * k)
             (gradients.pointer + row * n).update(from: piece.outputGradient.data, count: piece.rows * n)
-            row += piece.rows
         }
         return (inputs.pointer, gradients.pointer)
     }

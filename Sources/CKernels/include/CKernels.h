@@ -23,6 +23,14 @@ int attend_cpu_features(void);
 /// XFEATURE_XTILEDATA). Returns 0 when granted, -1 otherwise (or on other systems).
 int attend_request_amx(void);
 
+/// Asks for the cache lines of `p[0 ..< count]` to be brought into L2 (`prefetcht2`), for the
+/// packing loops: operands usually arrive cold, written by an op long before, and the hardware
+/// prefetchers lose the stream at every row of a strided block. Inline, so Swift's packing
+/// (which cannot emit the instruction) calls it at no cost.
+static inline void attend_prefetch(const float *p, long count) {
+    for (long x = 0; x < count; x += 16) __builtin_prefetch(p + x, 0, 1);
+}
+
 /// Rows of the AVX512-BF16 register tile; its columns are 32 (two 16-lane vectors).
 #define ATTEND_BF16_TILE_ROWS 8
 

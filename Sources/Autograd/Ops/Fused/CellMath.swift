@@ -18,15 +18,16 @@ enum CellMath {
         }
     }
 
-    /// Adds `∂gi`, `∂gh` (`3W` each, any may be `nil`) and `∂h` for the output gradient `g`,
-    /// 16 lanes at a time (each lane computes what the scalar formula would, in the same order).
+    /// Adds `∂gi`, `∂gh` (`3W` each, any may be `nil`) and `∂h` for the output gradient `g` into
+    /// the buffers that `accumulate`, and stores them into the fresh ones; 16 lanes at a time
+    /// (each lane computes what the scalar formula would, in the same order).
     @inline(__always)
     static func gruBackward(g: UnsafePointer<Float>, saved s: UnsafePointer<Float>, gh: UnsafePointer<Float>,
-                            h: UnsafePointer<Float>, dgi: UnsafeMutablePointer<Float>?, dgh: UnsafeMutablePointer<Float>?,
-                            dh: UnsafeMutablePointer<Float>?, width: Int) {
+                            h: UnsafePointer<Float>, dgi: GradientRow?, dgh: GradientRow?, dh: GradientRow?, width: Int) {
         @inline(__always) func load(_ p: UnsafePointer<Float>, _ n: Int) -> Vector.Lanes { Vector.loadBlock(p, n, padding: 0) }
-        @inline(__always) func add(_ v: Vector.Lanes, to p: UnsafeMutablePointer<Float>, _ n: Int) {
-            Vector.storeBlock(Vector.loadBlock(p, n, padding: 0) + v, p, n)
+        @inline(__always) func put(_ v: Vector.Lanes, _ target: GradientRow, _ offset: Int, _ n: Int) {
+            let p = target.pointer + offset
+            Vector.storeBlock(target.accumulate ? Vector.loadBlock(p, n, padding: 0) + v : v, p, n)
         }
         var j = 0
         while j < width {
@@ -36,12 +37,15 @@ enum CellMath {
             let an = gj * (1 - z) * (1 - new * new)
             let ar = an * load(gh + (2 &* width &+ j), n) * r * (1 - r)
             let az = gj * (load(h + j, n) - new) * z * (1 - z)
-            if let dgi { add(ar, to: dgi + j, n); add(az, to: dgi + (width &+ j), n); add(an, to: dgi + (2 &* width &+ j), n) }
-            if let dgh { add(ar, to: dgh + j, n); add(az, to: dgh + (width &+ j), n); add(an * r, to: dgh + (2 &* width &+ j), n) }
-            if let dh { add(gj * z, to: dh + j, n) }
+            if let dgi { put(ar, dgi, j, n); put(az, dgi, width &+ j, n); put(an, dgi, 2 &* width &+ j, n) }
+            if let dgh { put(ar, dgh, j, n); put(az, dgh, width &+ j, n); put(an * r, dgh, 2 &* width &+ j, n) }
+            if let dh { put(gj * z, dh, j, n) }
             j &+= 16
         }
     }
+
+    /// A row of a gradient buffer and whether it holds a gradient to add to (else it is written).
+    typealias GradientRow = (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)
 
     // MARK: LSTM (gates i | f | g | o), see LSTMCell.swift for the formulas
 

@@ -24,18 +24,26 @@ extension Tensor {
         let out = Tensor(uninitializedShape: [batch, width])
         let saved = Tensor(uninitializedShape: [batch, 3 * width])  // r | z | n per row
         let rows = 3 * width
-        for b in 0..<batch {
-            CellMath.gruForward(gi: gi.data + b &* rows, gh: gh.data + b &* rows, h: h.data + b &* width,
-                                saved: saved.data + b &* rows, out: out.data + b &* width, width: width)
+        // Batch rows split over the pool: each row's arithmetic is the same wherever the split falls.
+        let grain = Swift.max(1, Parallel.transcendentalGrain / rows)
+        Parallel.forEachRange(batch, grain: grain, alignment: 1) { range in
+            for b in range {
+                CellMath.gruForward(gi: gi.data + b &* rows, gh: gh.data + b &* rows, h: h.data + b &* width,
+                                    saved: saved.data + b &* rows, out: out.data + b &* width, width: width)
+            }
         }
         return Tape.record(.gruCell, output: out, inputs: [gi, gh, h]) { gradient in
-            let dgi = gi.requiresGrad ? gi.gradientPointer() : nil
-            let dgh = gh.requiresGrad ? gh.gradientPointer() : nil
-            let dh = h.requiresGrad ? h.gradientPointer() : nil
-            for b in 0..<batch {
-                CellMath.gruBackward(g: gradient.data + b &* width, saved: saved.data + b &* rows, gh: gh.data + b &* rows,
-                                     h: h.data + b &* width, dgi: dgi.map { $0 + b &* rows }, dgh: dgh.map { $0 + b &* rows },
-                                     dh: dh.map { $0 + b &* width }, width: width)
+            // Made here, on the calling thread; a fresh buffer is written (=), an existing one added to.
+            let dgi = gi.requiresGrad ? gi.gradientBuffer() : nil
+            let dgh = gh.requiresGrad ? gh.gradientBuffer() : nil
+            let dh = h.requiresGrad ? h.gradientBuffer() : nil
+            Parallel.forEachRange(batch, grain: grain, alignment: 1) { range in
+                for b in range {
+                    CellMath.gruBackward(g: gradient.data + b &* width, saved: saved.data + b &* rows, gh: gh.data + b &* rows,
+                                         h: h.data + b &* width, dgi: dgi.map { ($0.pointer + b &* rows, $0.accumulate) },
+                                         dgh: dgh.map { ($0.pointer + b &* rows, $0.accumulate) },
+                                         dh: dh.map { ($0.pointer + b &* width, $0.accumulate) }, width: width)
+                }
             }
         }
     }

@@ -20,17 +20,24 @@ extension Tensor {
         precondition(c.rank == 2 && gates.shape == [batch, rows], "lstmCell: gates \(gates.shape), cell \(c.shape)")
         let out = Tensor(uninitializedShape: [2, batch, width])
         let saved = Tensor(uninitializedShape: [batch, 5 * width])  // i | f | g | o | tanh c'
-        for b in 0..<batch {
-            CellMath.lstmForward(gates: gates.data + b &* rows, c: c.data + b &* width, saved: saved.data + b &* (5 &* width),
-                                 h: out.data + b &* width, cell: out.data + (batch &+ b) &* width, width: width)
+        // Batch rows split over the pool: each row's arithmetic is the same wherever the split falls.
+        let grain = Swift.max(1, Parallel.transcendentalGrain / rows)
+        Parallel.forEachRange(batch, grain: grain, alignment: 1) { range in
+            for b in range {
+                CellMath.lstmForward(gates: gates.data + b &* rows, c: c.data + b &* width,
+                                     saved: saved.data + b &* (5 &* width), h: out.data + b &* width,
+                                     cell: out.data + (batch &+ b) &* width, width: width)
+            }
         }
         return Tape.record(.lstmCell, output: out, inputs: [gates, c]) { gradient in
             let da = gates.requiresGrad ? gates.gradientPointer() : nil
             let dc = c.requiresGrad ? c.gradientPointer() : nil
-            for b in 0..<batch {
-                CellMath.lstmBackward(gh: gradient.data + b &* width, gc: gradient.data + (batch &+ b) &* width,
-                                      saved: saved.data + b &* (5 &* width), c: c.data + b &* width,
-                                      da: da.map { $0 + b &* rows }, dc: dc.map { $0 + b &* width }, width: width)
+            Parallel.forEachRange(batch, grain: grain, alignment: 1) { range in
+                for b in range {
+                    CellMath.lstmBackward(gh: gradient.data + b &* width, gc: gradient.data + (batch &+ b) &* width,
+                                          saved: saved.data + b &* (5 &* width), c: c.data + b &* width,
+                                          da: da.map { $0 + b &* rows }, dc: dc.map { $0 + b &* width }, width: width)
+                }
             }
         }
     }

@@ -184,7 +184,8 @@ private final class RecurrentPass {
                   biasGradient: UnsafeMutablePointer<Float>?) {
         let (batch, width, g) = (batch, width, gateWidth)
         let rows = length * batch
-        let dGates = Storage(count: rows * g, repeating: 0)  // ∂gh_t for every step
+        // ∂gh_t for every step: the tanh and GRU cells write every element, the LSTM cell adds.
+        let dGates = kind == .lstm ? Storage(count: rows * g, repeating: 0) : Storage(count: rows * g)
         var dh = Storage(count: batch * width, repeating: 0), dc = Storage(count: batch * width, repeating: 0)
         var dhNext = Storage(count: batch * width), dcNext = Storage(count: batch * width)
         let dNew = Storage(count: width), dNewCell = Storage(count: width)
@@ -208,8 +209,8 @@ private final class RecurrentPass {
                     if let gates { Vector.add(gates + row &* g, dgh, gates + row &* g, g) }
                 case .gru:
                     CellMath.gruBackward(g: dNew.pointer, saved: s, gh: hiddenGates.pointer + row &* g,
-                                         h: previous.pointer + row &* width, dgi: gates.map { $0 + row &* g }, dgh: dgh,
-                                         dh: carried, width: width)
+                                         h: previous.pointer + row &* width, dgi: gates.map { ($0 + row &* g, true) },
+                                         dgh: (dgh, false), dh: (carried, true), width: width)
                 case .lstm:
                     let dcRow = dc.pointer + b &* width, dcCarried = dcNext.pointer + b &* width
                     for j in 0..<width {
