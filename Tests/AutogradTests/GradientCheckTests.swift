@@ -34,6 +34,17 @@ final class GradientCheckTests: XCTestCase {
             { g in check([random([4, 3], &g), random([5, 4], &g)]) { $0[0].matmul($0[1], transposeA: true, transposeB: true) } },
             { g in check([random([2, 3, 4], &g), random([4, 5], &g)]) { $0[0].matmul($0[1]) } },
         ],
+        .linear: [
+            { g in check([random([3, 4], &g), random([5, 4], &g), random([5], &g)]) { $0[0].linear($0[1], bias: $0[2]) } },
+            { g in check([random([2, 3, 4], &g), random([5, 4], &g), random([5], &g)]) { $0[0].linear($0[1], bias: $0[2]) } },
+            { g in check([random([3, 4], &g), random([5, 4], &g)]) { $0[0].linear($0[1], bias: nil) } },
+            // Used at two steps, as a recurrent layer does: ∂W and ∂b wait and are summed over both.
+            { g in
+                check([random([3, 4], &g), random([4, 4], &g), random([4], &g)]) { p in
+                    p[0].linear(p[1], bias: p[2]).tanh().linear(p[1], bias: p[2])
+                }
+            },
+        ],
         .batchedMatmul: [
             { g in check([random([2, 3, 4], &g), random([2, 4, 5], &g)]) { $0[0].batchedMatmul($0[1]) } },
             { g in check([random([2, 4, 3], &g), random([2, 4, 5], &g)]) { $0[0].batchedMatmul($0[1], transposeA: true) } },

@@ -6,6 +6,7 @@
 /// under the parameter, and when the walk is done each parameter's pieces are stacked into
 /// `X = [X_1; …; X_T]` and `∂Y = [∂Y_1; …; ∂Y_T]` for one product `∂W += ∂Yᵀ X` of depth
 /// `T · B`: the same sum, one pass over `∂W`, and a product large enough to share between threads.
+/// A `linear` op's bias waits with its weight: `∂b += Σ_rows ∂Y`, one sum over the stacked `∂Y`.
 final class DeferredWeightGradients {
     /// The pass collecting pieces (set for the duration of `Tape.backward`), or `nil`.
     nonisolated(unsafe) static var active: DeferredWeightGradients?
@@ -21,25 +22,33 @@ final class DeferredWeightGradients {
         let weight: Tensor
         let transposed: Bool
         let k: Int, n: Int
+        /// The bias whose gradient every piece also carries, if any.
+        let bias: Tensor?
         var pieces: [Piece]
     }
 
     private var groups: [Group] = []
     private var index: [ObjectIdentifier: Int] = [:]
 
-    /// Files `∂W += op(A)ᵀ·∂C` for later; `weight` is `[k, n]`, or `[n, k]` when `transposed`.
-    func add(weight: Tensor, transposed: Bool, k: Int, n: Int, piece: Piece) {
+    /// Files `∂W += op(A)ᵀ·∂C` (and `∂b += Σ_rows ∂C` with a `bias`) for later; `weight` is
+    /// `[k, n]`, or `[n, k]` when `transposed`.
+    func add(weight: Tensor, transposed: Bool, k: Int, n: Int, bias: Tensor? = nil, piece: Piece) {
         let key = ObjectIdentifier(weight)
-        if let position = index[key], groups[position].transposed == transposed {
+        if let position = index[key], groups[position].transposed == transposed, groups[position].bias === bias {
             groups[position].pieces.append(piece)
             return
         }
-        guard index[key] == nil else {  // the same weight used both ways: keep a group per way
-            groups.append(Group(weight: weight, transposed: transposed, k: k, n: n, pieces: [piece]))
-            return
-        }
-        index[key] = groups.count
-        groups.append(Group(weight: weight, transposed: transposed, k: k, n: n, pieces: [piece]))
+        let group = Group(weight: weight, transposed: transposed, k: k, n: n, bias: bias, pieces: [piece])
+        // The same weight used both ways, or with another bias: a group for each.
+        if index[key] == nil { index[key] = groups.count }
+        groups.append(group)
+    }
+
+    /// `∂b (+)= Σ_r ∂C[r, ·]` for `∂C` `[rows, bias.count]`.
+    static func addBiasGradient(_ gradient: UnsafePointer<Float>, rows: Int, into bias: Tensor) {
+        let (target, accumulate) = bias.gradientBuffer()
+        let g = Vector.Operand.full(gradient, bias.count)
+        Vector.columnSums(Lane.Pass.self, rows: rows, n: bias.count, g, g, g, into: target, accumulate: accumulate)
     }
 
     /// Adds every filed gradient into its weight, one product per weight and orientation.
@@ -58,6 +67,7 @@ final class DeferredWeightGradients {
                 GEMM.multiply(transposeA: true, transposeB: false, m: group.k, n: group.n, k: rows,
                               a: inputs, lda: group.k, b: gradients, ldb: group.n, beta: beta, c: db, ldc: group.n)
             }
+            if let bias = group.bias { Self.addBiasGradient(gradients, rows: rows, into: bias) }
         }
         groups = []
         index = [:]

@@ -11,16 +11,16 @@ private struct ProductShape {
     var lda: Int { transposeA ? m : k }
     var ldb: Int { transposeB ? k : n }
 
-    /// `c[m, n] (+)= op(a)·op(b)`; `packedB`, if any, is `op(b)` packed.
+    /// `c[m, n] = op(a)·op(b) + beta · c`; `packedB`, if any, is `op(b)` packed.
     func forward(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                 packedB: PackedMatrix? = nil) {
+                 beta: Float = 0, packedB: PackedMatrix? = nil) {
         if let packedB {
             GEMM.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda,
-                          packedB: packedB, fallback: b, ldb: ldb, beta: 0, c: c, ldc: n)
+                          packedB: packedB, fallback: b, ldb: ldb, beta: beta, c: c, ldc: n)
             return
         }
         GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                      a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
+                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: n)
     }
 
     /// `∂A += ∂C·op(B)ᵀ`, stored as `A` is; `packedBᵀ`, if any, is `op(b)ᵀ` packed.
@@ -59,6 +59,25 @@ extension Tensor {
     ///   - other: `[K, N]` (`[N, K]` when `transposeB`).
     /// - Returns: `[M, N]`, or `[…, N]` for a higher-rank `self`.
     public func matmul(_ other: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        product(other, transposeA: transposeA, transposeB: transposeB, bias: nil, kind: .matmul)
+    }
+
+    /// `self · Wᵀ + b`, PyTorch's `F.linear`: `self` `[…, in]`, `weight` `[out, in]`, `bias` `[out]`.
+    ///
+    /// The same as `matmul(weight, transposeB: true) + bias` in one op: the bias rows seed the
+    /// output and the product adds to them (β = 1), so there is no separate pass over the
+    /// output, and the pullback sums `∂b = Σ_rows ∂y` where it finds `∂y`, deferred with `∂W`
+    /// when that waits for the end of the pass.
+    public func linear(_ weight: Tensor, bias: Tensor?) -> Tensor {
+        if let bias {
+            precondition(bias.rank == 1 && weight.rank == 2 && bias.count == weight.shape[0],
+                         "linear: bias \(bias.shape) for weight \(weight.shape)")
+        }
+        return product(weight, transposeA: false, transposeB: true, bias: bias, kind: .linear)
+    }
+
+    /// `op(self)·op(other)`, plus `bias` along every row when given (only without `transposeA`).
+    private func product(_ other: Tensor, transposeA: Bool, transposeB: Bool, bias: Tensor?, kind: OpKind) -> Tensor {
         let a = self, b = other
         precondition(b.rank == 2 && (a.rank == 2 || (a.rank > 2 && !transposeA)),
                      "matmul: shapes \(a.shape) and \(b.shape)")
@@ -69,25 +88,33 @@ extension Tensor {
         let product = ProductShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         let outShape = a.rank > 2 ? Array(a.shape.dropLast()) + [n] : [m, n]
         let out = Tensor(uninitializedShape: outShape)
+        if let bias {
+            let row = Vector.Operand.row(bias.data)
+            Vector.map(Lane.Pass.self, rows: m, n: n, row, row, row, into: out.data, accumulate: false)
+        }
         // A parameter's packed form is kept for the scope's later products (`withFrozenParameters`).
-        product.forward(a.data, b.data, out.data, packedB: FrozenParameters.packed(b, transposed: transposeB))
-        return Tape.record(.matmul, output: out, inputs: [a, b]) { gradient in
+        product.forward(a.data, b.data, out.data, beta: bias == nil ? 0 : 1,
+                        packedB: FrozenParameters.packed(b, transposed: transposeB))
+        let inputs = bias.map { [a, b, $0] } ?? [a, b]
+        return Tape.record(kind, output: out, inputs: inputs) { gradient in
             // A fresh gradient buffer is written (β = 0), not zero-filled and added to.
             if a.requiresGrad {
                 let (da, beta) = a.productGradientBuffer()
                 product.gradientA(gradient.data, b.data, da, beta: beta,
                                   packedBᵀ: transposeA ? nil : FrozenParameters.packed(b, transposed: !transposeB))
             }
-            if b.requiresGrad {
-                // A parameter's gradient waits for the end of the pass, to be summed in one product.
-                if !transposeA, b.tapeIndex < 0, let deferred = DeferredWeightGradients.active {
-                    deferred.add(weight: b, transposed: transposeB, k: k, n: n,
-                                 piece: .init(input: a, outputGradient: gradient, rows: m))
-                } else {
-                    let (db, beta) = b.productGradientBuffer()
-                    product.gradientB(gradient.data, a.data, db, beta: beta)
-                }
+            let biasGradient = bias.flatMap { $0.requiresGrad ? $0 : nil }
+            // A parameter's gradient waits for the end of the pass, to be summed in one product.
+            if b.requiresGrad, !transposeA, b.tapeIndex < 0, let deferred = DeferredWeightGradients.active {
+                deferred.add(weight: b, transposed: transposeB, k: k, n: n, bias: biasGradient,
+                             piece: .init(input: a, outputGradient: gradient, rows: m))
+                return
             }
+            if b.requiresGrad {
+                let (db, beta) = b.productGradientBuffer()
+                product.gradientB(gradient.data, a.data, db, beta: beta)
+            }
+            if let biasGradient { DeferredWeightGradients.addBiasGradient(gradient.data, rows: m, into: biasGradient) }
         }
     }
 

@@ -19,8 +19,7 @@ public final class Linear: Module {
     /// - Parameter x: `[…, in]`.
     /// - Returns: `[…, out]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = x.matmul(weight, transposeB: true)
-        return bias.map { y + $0 } ?? y
+        x.linear(weight, bias: bias)
     }
 }
 

@@ -53,7 +53,7 @@ public final class MultiHeadAttention: Module {
         let rows = parts.lowerBound * width, count = parts.count * width
         let weight = parts.count == 3 ? inputWeight : inputWeight.slice(axis: 0, start: rows, length: count)
         let bias = parts.count == 3 ? inputBias : inputBias.slice(axis: 0, start: rows, length: count)
-        let projected = x.matmul(weight, transposeB: true) + bias
+        let projected = x.linear(weight, bias: bias)
         if parts.count == 1 { return [projected] }
         return (0..<parts.count).map { projected.slice(axis: 2, start: $0 * width, length: width) }
     }

@@ -89,14 +89,14 @@ public final class RecurrentCell {
 
     /// `x W_ihᵀ + b_ih` for many steps at once: one large product instead of one per step.
     /// - Parameter x: `[…, In]`. - Returns: `[…, G·H]`.
-    func inputGates(_ x: Tensor) -> Tensor { x.matmul(weightIH, transposeB: true) + biasIH }
+    func inputGates(_ x: Tensor) -> Tensor { x.linear(weightIH, bias: biasIH) }
 
     /// One step from precomputed input gates.
     /// - Parameters:
     ///   - gates: `x_t W_ihᵀ + b_ih`, `[B, G·H]`.
     ///   - state: the previous state, `[B, H]` each.
     func step(inputGates gates: Tensor, state: RecurrentState) -> RecurrentState {
-        let hiddenGates = state.hidden.matmul(weightHH, transposeB: true) + biasHH
+        let hiddenGates = state.hidden.linear(weightHH, bias: biasHH)
         switch kind {
         case .rnn:
             return RecurrentState(hidden: (gates + hiddenGates).tanh())

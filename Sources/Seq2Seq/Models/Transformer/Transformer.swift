@@ -140,7 +140,7 @@ public final class Transformer: Seq2SeqModel {
     }
 
     public func logits(_ outputs: Tensor) -> Tensor {
-        outputs.matmul(outputWeight ?? targetEmbedding.weight, transposeB: true) + outputBias
+        outputs.linear(outputWeight ?? targetEmbedding.weight, bias: outputBias)
     }
 
     /// The whole target at once under the causal mask; with `context.guidance`, the named
