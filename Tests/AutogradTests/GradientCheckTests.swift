@@ -165,6 +165,12 @@ final class GradientCheckTests: XCTestCase {
                                           hiddenBiases: [$0[2], $0[2]], mask: [[1, 1], [1, 1], [1, 0]])
                 }
             },
+            { g in  // a GRU layer whose input gates also feed a later op: their gradient is added to
+                check([random([3, 2, 6], &g, -2, 2), random([6, 2], &g), random([6], &g)]) {
+                    Tensor.recurrentLayer(kind: .gru, inputGates: [$0[0]], hiddenWeights: [$0[1]], hiddenBiases: [$0[2]], mask: nil)
+                        + $0[0].slice(axis: 2, start: 2, length: 2)
+                }
+            },
             { g in  // a tanh layer, one direction, no padding
                 check([random([3, 2, 2], &g, -2, 2), random([2, 2], &g), random([2], &g)]) {
                     Tensor.recurrentLayer(kind: .tanh, inputGates: [$0[0]], hiddenWeights: [$0[1]], hiddenBiases: [$0[2]], mask: nil)

@@ -74,12 +74,16 @@ extension Tensor {
                               out: out.data)
         }
         return Tape.record(.recurrentLayer, output: out, inputs: inputGates + hiddenWeights + hiddenBiases) { gradient in
-            // Gradient buffers are made here, on one thread; directions that share a tensor (the
-            // same weights both ways, in a test) add into it one after the other.
-            func pointer(_ tensor: Tensor) -> UnsafeMutablePointer<Float>? { tensor.requiresGrad ? tensor.gradientPointer() : nil }
-            let targets = (0..<directions).map { d in (pointer(inputGates[d]), pointer(hiddenWeights[d]), pointer(hiddenBiases[d])) }
+            // Gradient buffers are made here, on one thread. A fresh one is written, not zero-filled
+            // and added to; directions that share a tensor (the same weights both ways, in a test)
+            // add into a zeroed one, one after the other.
             let shares = directions == 2 && (inputGates[0] === inputGates[1] || hiddenWeights[0] === hiddenWeights[1]
                                              || hiddenBiases[0] === hiddenBiases[1])
+            func buffer(_ tensor: Tensor) -> CellMath.GradientRow? {
+                guard tensor.requiresGrad else { return nil }
+                return shares ? (tensor.gradientPointer(), true) : tensor.gradientBuffer()
+            }
+            let targets = (0..<directions).map { d in (buffer(inputGates[d]), buffer(hiddenWeights[d]), buffer(hiddenBiases[d])) }
             eachDirection(directions, concurrently: !shares) { d in
                 passes[d].backward(outputGradient: gradient.data, weight: hiddenWeights[d].data, gates: targets[d].0,
                                    weightGradient: targets[d].1, biasGradient: targets[d].2)
@@ -179,9 +183,9 @@ private final class RecurrentPass {
         for j in 0..<width { x[j] += m * (new[j] - x[j]) }
     }
 
+    /// Each gradient buffer is added to when it `accumulate`s, else written.
     func backward(outputGradient: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                  gates: UnsafeMutablePointer<Float>?, weightGradient: UnsafeMutablePointer<Float>?,
-                  biasGradient: UnsafeMutablePointer<Float>?) {
+                  gates: CellMath.GradientRow?, weightGradient: CellMath.GradientRow?, biasGradient: CellMath.GradientRow?) {
         let (batch, width, g) = (batch, width, gateWidth)
         let rows = length * batch
         // ∂gh_t for every step: the tanh and GRU cells write every element, the LSTM cell adds.
@@ -206,10 +210,10 @@ private final class RecurrentPass {
                 switch kind {
                 case .tanh:
                     for j in 0..<width { dgh[j] = dNew.pointer[j] * (1 - s[j] * s[j]) }
-                    if let gates { Vector.add(gates + row &* g, dgh, gates + row &* g, g) }
+                    if let gates { put(dgh, into: gates, row: row) }
                 case .gru:
                     CellMath.gruBackward(g: dNew.pointer, saved: s, gh: hiddenGates.pointer + row &* g,
-                                         h: previous.pointer + row &* width, dgi: gates.map { ($0 + row &* g, true) },
+                                         h: previous.pointer + row &* width, dgi: gates.map { ($0.pointer + row &* g, $0.accumulate) },
                                          dgh: (dgh, false), dh: (carried, true), width: width)
                 case .lstm:
                     let dcRow = dc.pointer + b &* width, dcCarried = dcNext.pointer + b &* width
@@ -221,7 +225,7 @@ private final class RecurrentPass {
                         CellMath.lstmBackward(gh: dNew.pointer, gc: dNewCell.pointer, saved: s, c: previousCell.pointer + row &* width,
                                               da: dgh, dc: dcCarried, width: width)
                     }
-                    if let gates { Vector.add(gates + row &* g, dgh, gates + row &* g, g) }
+                    if let gates { put(dgh, into: gates, row: row) }
                 }
             }
             // ∂h_{t−1} += ∂gh_t W_hh
@@ -235,10 +239,24 @@ private final class RecurrentPass {
         // ∂W_hh += Σ_t ∂gh_tᵀ h_{t−1}, ∂b_hh += Σ_t Σ_b ∂gh_t: one product over every step.
         if let weightGradient {
             GEMM.multiply(transposeA: true, transposeB: false, m: g, n: width, k: rows, a: dGates.pointer, lda: g,
-                          b: previous.pointer, ldb: width, beta: 1, c: weightGradient, ldc: width)
+                          b: previous.pointer, ldb: width, beta: weightGradient.accumulate ? 1 : 0,
+                          c: weightGradient.pointer, ldc: width)
         }
         if let biasGradient {
-            for row in 0..<rows { Vector.add(biasGradient, dGates.pointer + row &* g, biasGradient, g) }
+            let all = Vector.Operand.full(dGates.pointer, g)
+            Vector.columnSums(Lane.Pass.self, rows: rows, n: g, all, all, all, into: biasGradient.pointer,
+                              accumulate: biasGradient.accumulate)
+        }
+    }
+
+    /// Row `row` of the input gates' gradient: `+= dgh`, or `= dgh` into a fresh buffer.
+    @inline(__always)
+    private func put(_ dgh: UnsafePointer<Float>, into gates: CellMath.GradientRow, row: Int) {
+        let target = gates.pointer + row &* gateWidth
+        if gates.accumulate {
+            Vector.add(target, dgh, target, gateWidth)
+        } else {
+            target.update(from: dgh, count: gateWidth)
         }
     }
 }
