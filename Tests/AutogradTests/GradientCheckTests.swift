@@ -213,6 +213,33 @@ final class GradientCheckTests: XCTestCase {
                                                      keyMask: mask, causal: true).output
                 }
             },
+            { g in  // Q, K and V read in place from one fused projection [B, T, 3D]: a fresh gradient tiled by the blocks
+                check([random([2, 3, 18], &g)]) {
+                    Tensor.scaledDotProductAttention(query: AttentionColumns($0[0], start: 0, width: 6),
+                                                     key: AttentionColumns($0[0], start: 6, width: 6),
+                                                     value: AttentionColumns($0[0], start: 12, width: 6), heads: 2, causal: true).output
+                }
+            },
+            { g in  // K and V from one [B, S, 2D] tensor, Q a block of a wider one whose other columns get no gradient
+                check([random([2, 3, 8], &g), random([2, 4, 12], &g)]) {
+                    Tensor.scaledDotProductAttention(query: AttentionColumns($0[0], start: 1, width: 6),
+                                                     key: AttentionColumns($0[1], start: 0, width: 6),
+                                                     value: AttentionColumns($0[1], start: 6, width: 6), heads: 2).output
+                }
+            },
+            { g in  // the same block as key and value: their gradients add up
+                check([random([2, 3, 6], &g), random([2, 4, 6], &g)]) { p in
+                    let memory = AttentionColumns(p[1])
+                    return Tensor.scaledDotProductAttention(query: AttentionColumns(p[0]), key: memory, value: memory, heads: 2).output
+                }
+            },
+            { g in  // the same, and the tensor also read by a later op
+                check([random([2, 3, 6], &g), random([2, 4, 6], &g)]) { p in
+                    let memory = AttentionColumns(p[1])
+                    return Tensor.scaledDotProductAttention(query: AttentionColumns(p[0]), key: memory, value: memory, heads: 2).output
+                        + p[1].slice(axis: 1, start: 0, length: 3)
+                }
+            },
         ],
     ]
 

@@ -33,36 +33,34 @@ public final class MultiHeadAttention: Module {
     /// Keys and values of a sequence, projected: what cross-attention caches per sentence and
     /// self-attention caches per decoded position.
     public struct KeysAndValues {
-        /// `[B, S, D]` each.
-        public var keys: Tensor
-        public var values: Tensor
+        /// `[B, S, 2D]`: the keys in columns `0..<D`, the values in `D..<2D`, as one product
+        /// made them; attention reads both in place.
+        public var projected: Tensor
+
+        /// `[B, S, D]` each (copies).
+        public var keys: Tensor { projected.slice(axis: 2, start: 0, length: projected.shape[2] / 2) }
+        public var values: Tensor { projected.slice(axis: 2, start: projected.shape[2] / 2, length: projected.shape[2] / 2) }
 
         /// The rows `indices`, for beam search.
-        func selecting(rows indices: [Int]) -> KeysAndValues {
-            KeysAndValues(keys: keys.rows(indices), values: values.rows(indices))
-        }
+        func selecting(rows indices: [Int]) -> KeysAndValues { KeysAndValues(projected: projected.rows(indices)) }
 
         /// These followed by `more` along the sequence axis: the cache after one more step.
         func appending(_ more: KeysAndValues) -> KeysAndValues {
-            KeysAndValues(keys: Tensor.concat([keys, more.keys], axis: 1), values: Tensor.concat([values, more.values], axis: 1))
+            KeysAndValues(projected: Tensor.concat([projected, more.projected], axis: 1))
         }
     }
 
-    /// `x W_i^{Q,K,V}ᵀ + b` for the projection `part` (0 query, 1 key, 2 value). - Parameter x: `[B, T, D]`.
-    private func project(_ x: Tensor, parts: Range<Int>) -> [Tensor] {
+    /// `x W_iᵀ + b_i` for the projections `parts` (0 query, 1 key, 2 value), side by side in the
+    /// last axis: `[B, T, parts.count · D]`. - Parameter x: `[B, T, D]`.
+    private func project(_ x: Tensor, parts: Range<Int>) -> Tensor {
         let rows = parts.lowerBound * width, count = parts.count * width
         let weight = parts.count == 3 ? inputWeight : inputWeight.slice(axis: 0, start: rows, length: count)
         let bias = parts.count == 3 ? inputBias : inputBias.slice(axis: 0, start: rows, length: count)
-        let projected = x.linear(weight, bias: bias)
-        if parts.count == 1 { return [projected] }
-        return (0..<parts.count).map { projected.slice(axis: 2, start: $0 * width, length: width) }
+        return x.linear(weight, bias: bias)
     }
 
     /// The keys and values of `x`, `[B, S, D]`.
-    public func keysAndValues(_ x: Tensor) -> KeysAndValues {
-        let kv = project(x, parts: 1..<3)
-        return KeysAndValues(keys: kv[0], values: kv[1])
-    }
+    public func keysAndValues(_ x: Tensor) -> KeysAndValues { KeysAndValues(projected: project(x, parts: 1..<3)) }
 
     /// Self-attention over `x` itself, projecting Q, K and V with one product.
     /// - Parameters:
@@ -70,7 +68,8 @@ public final class MultiHeadAttention: Module {
     /// - Returns: `[B, T, D]` and the weights `[B, h, T, T]`.
     public func callAsFunction(selfAttending x: Tensor, keyMask: Tensor?, causal: Bool) -> (output: Tensor, weights: Tensor) {
         let qkv = project(x, parts: 0..<3)
-        return attend(query: qkv[0], to: KeysAndValues(keys: qkv[1], values: qkv[2]), keyMask: keyMask, causal: causal)
+        return attend(query: AttentionColumns(qkv, start: 0, width: width), keys: AttentionColumns(qkv, start: width, width: width),
+                      values: AttentionColumns(qkv, start: 2 * width, width: width), keyMask: keyMask, causal: causal)
     }
 
     /// Attention from `x` to already projected keys and values.
@@ -79,7 +78,8 @@ public final class MultiHeadAttention: Module {
     /// - Returns: `[B, T, D]` and the weights `[B, h, T, S]`.
     public func callAsFunction(_ x: Tensor, attendingTo memory: KeysAndValues, keyMask: Tensor?, causal: Bool = false)
         -> (output: Tensor, weights: Tensor) {
-        attend(query: project(x, parts: 0..<1)[0], to: memory, keyMask: keyMask, causal: causal)
+        attend(query: AttentionColumns(project(x, parts: 0..<1)), keys: AttentionColumns(memory.projected, start: 0, width: width),
+               values: AttentionColumns(memory.projected, start: width, width: width), keyMask: keyMask, causal: causal)
     }
 
     /// One head's weights `softmax(Q_h K_hᵀ / √d + mask)`, `[B, T, S]`, composed from primitive
@@ -92,14 +92,15 @@ public final class MultiHeadAttention: Module {
         let d = width / heads, batch = x.shape[0], length = memory.keys.shape[1]
         let query = x.matmul(inputWeight.slice(axis: 0, start: head * d, length: d), transposeB: true)
             + inputBias.slice(axis: 0, start: head * d, length: d)
-        let keys = memory.keys.slice(axis: 2, start: head * d, length: d)
+        let keys = memory.projected.slice(axis: 2, start: head * d, length: d)
         let scores = query.batchedMatmul(keys, transposeB: true) * (1 / Float(d).squareRoot())
         return scores.softmax(mask: keyMask.reshaped([batch, 1, length]))
     }
 
-    private func attend(query: Tensor, to memory: KeysAndValues, keyMask: Tensor?, causal: Bool) -> (output: Tensor, weights: Tensor) {
-        let (context, weights) = Tensor.scaledDotProductAttention(query: query, key: memory.keys, value: memory.values,
-                                                                  heads: heads, keyMask: keyMask, causal: causal)
+    private func attend(query: AttentionColumns, keys: AttentionColumns, values: AttentionColumns, keyMask: Tensor?,
+                        causal: Bool) -> (output: Tensor, weights: Tensor) {
+        let (context, weights) = Tensor.scaledDotProductAttention(query: query, key: keys, value: values, heads: heads,
+                                                                  keyMask: keyMask, causal: causal)
         return (output(context), weights)
     }
 }

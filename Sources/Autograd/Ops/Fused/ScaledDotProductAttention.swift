@@ -13,6 +13,25 @@
 /// `∂V += Pᵀ g`, `∂P = g Vᵀ`, `∂S = P ⊙ (∂P − rowsum(g ⊙ O))` (as `rowsum(g ⊙ O)_t =
 /// Σ_s P_ts ∂P_ts`), `∂Q += ∂S K / √d`, `∂K += ∂Sᵀ Q / √d`. Masked keys have `P = 0`, so
 /// they get `∂S = 0` and pass no gradient.
+/// Columns `start ..< start + width` of every row of a `[B, ·, C]` tensor: an input of attention
+/// read in place from a wider tensor, such as one third of a fused query-key-value projection.
+public struct AttentionColumns {
+    public let tensor: Tensor
+    public let start: Int
+    public let width: Int
+
+    public init(_ tensor: Tensor, start: Int = 0, width: Int? = nil) {
+        let width = width ?? tensor.shape[tensor.rank - 1] - start
+        precondition(tensor.rank == 3 && start >= 0 && width > 0 && start + width <= tensor.shape[2],
+                     "AttentionColumns: columns \(start) ..< \(start + width) of \(tensor.shape)")
+        (self.tensor, self.start, self.width) = (tensor, start, width)
+    }
+
+    var rows: Int { tensor.shape[1] }
+    /// The stored row length, `C`.
+    var stride: Int { tensor.shape[2] }
+}
+
 extension Tensor {
     /// softmax(Q_h K_hᵀ / √d + mask) V_h for every head h, heads side by side in the last axis.
     /// - Parameters:
@@ -32,37 +51,44 @@ extension Tensor {
         precondition(query.rank == 3 && key.rank == 3 && value.shape == key.shape
                      && query.shape[0] == key.shape[0] && query.shape[2] == key.shape[2],
                      "scaledDotProductAttention: query \(query.shape), key \(key.shape), value \(value.shape)")
-        let batch = query.shape[0], targetLength = query.shape[1], sourceLength = key.shape[1]
-        let width = query.shape[2]
+        return scaledDotProductAttention(query: AttentionColumns(query), key: AttentionColumns(key), value: AttentionColumns(value),
+                                         heads: heads, keyMask: keyMask, causal: causal)
+    }
+
+    /// The same with each input a block of columns, read and differentiated in place: with
+    /// `projected = x W_{QKV}ᵀ + b` `[B, T, 3D]`, self-attention reads its columns `0..<D`,
+    /// `D..<2D` and `2D..<3D` without copying them out (and back, for the gradient).
+    public static func scaledDotProductAttention(query: AttentionColumns, key: AttentionColumns, value: AttentionColumns,
+                                                 heads: Int, keyMask: Tensor? = nil,
+                                                 causal: Bool = false) -> (output: Tensor, weights: Tensor) {
+        let batch = query.tensor.shape[0], targetLength = query.rows, sourceLength = key.rows
+        let width = query.width
+        precondition(key.width == width && value.width == width && value.rows == sourceLength
+                     && key.tensor.shape[0] == batch && value.tensor.shape[0] == batch,
+                     "scaledDotProductAttention: query \(query.width) columns of \(query.tensor.shape), key \(key.width) of "
+                     + "\(key.tensor.shape), value \(value.width) of \(value.tensor.shape)")
         precondition(heads > 0 && width % heads == 0,
                      "scaledDotProductAttention: width \(width) does not split into \(heads) heads")
         if let keyMask {
             precondition(keyMask.shape == [batch, sourceLength],
                          "scaledDotProductAttention: key mask \(keyMask.shape), expected \([batch, sourceLength])")
         }
-        let layout = AttentionLayout(batch: batch, heads: heads, targetLength: targetLength,
-                                     sourceLength: sourceLength, headWidth: width / heads)
+        let layout = AttentionLayout(batch: batch, heads: heads, targetLength: targetLength, sourceLength: sourceLength,
+                                     headWidth: width / heads, strides: (query.stride, key.stride, value.stride),
+                                     starts: (query.start, key.start, value.start))
         let out = Tensor(uninitializedShape: [batch, targetLength, width])
         let weights = Tensor(uninitializedShape: [batch, heads, targetLength, sourceLength])
         let mask = keyMask.map { UnsafePointer($0.data) }
+        let (q, k, v) = (query.tensor, key.tensor, value.tensor)
         layout.forEachPair { pair in
-            layout.forward(pair, q: query.data, k: key.data, v: value.data, keyMask: mask, causal: causal,
-                           p: weights.data, o: out.data)
+            layout.forward(pair, q: q.data, k: k.data, v: v.data, keyMask: mask, causal: causal, p: weights.data, o: out.data)
         }
-        let output = Tape.record(.scaledDotProductAttention, output: out, inputs: [query, key, value]) { gradient in
-            // Created here, before the tasks run: a gradient buffer is allocated lazily. Every
-            // pair writes its own blocks of ∂Q, ∂K, ∂V once, so a fresh buffer needs no zeros
-            // (its product runs with β = 0) unless two of the inputs are the same tensor.
-            let distinct = query !== key && key !== value && query !== value
-            func buffer(_ t: Tensor) -> AttentionLayout.Gradient? {
-                guard t.requiresGrad else { return nil }
-                if !distinct { return AttentionLayout.Gradient(pointer: t.gradientPointer(), beta: 1) }
-                let (pointer, beta) = t.productGradientBuffer()
-                return AttentionLayout.Gradient(pointer: pointer, beta: beta)
-            }
-            let dq = buffer(query), dk = buffer(key), dv = buffer(value)
+        var inputs = [q]  // each tensor once, however many blocks read it
+        for t in [k, v] where !inputs.contains(where: { $0 === t }) { inputs.append(t) }
+        let output = Tape.record(.scaledDotProductAttention, output: out, inputs: inputs) { gradient in
+            let (dq, dk, dv) = AttentionLayout.gradients(query, key, value)
             layout.forEachPair { pair in
-                layout.backward(pair, g: gradient.data, q: query.data, k: key.data, v: value.data,
+                layout.backward(pair, g: gradient.data, q: q.data, k: k.data, v: v.data,
                                 p: weights.data, o: out.data, dq: dq, dk: dk, dv: dv)
             }
         }
@@ -73,6 +99,9 @@ extension Tensor {
 /// The extents of one attention call and the (batch entry, head) pairs it splits into.
 private struct AttentionLayout {
     let batch: Int, heads: Int, targetLength: Int, sourceLength: Int, headWidth: Int
+    /// Row strides and first columns of the query, key and value blocks.
+    let strides: (query: Int, key: Int, value: Int)
+    let starts: (query: Int, key: Int, value: Int)
     var width: Int { heads &* headWidth }
     var scale: Float { 1 / Float(headWidth).squareRoot() }
 
@@ -91,12 +120,14 @@ private struct AttentionLayout {
         }
     }
 
-    /// Offsets of pair `b·h + j`'s first query row (`[T, d]`, stride `h·d`), first key/value
-    /// row (`[S, d]`, stride `h·d`) and weights (`[T, S]`, contiguous).
-    private func offsets(_ pair: Int) -> (query: Int, key: Int, weights: Int) {
-        let b = pair / heads, j = pair % heads
-        return ((b &* targetLength &* width) &+ j &* headWidth,
-                (b &* sourceLength &* width) &+ j &* headWidth,
+    /// Offsets of pair `b·h + j`'s first query, key and value element (rows `strides` apart),
+    /// first output element (`[T, d]` of `[B, T, h·d]`) and weights (`[T, S]`, contiguous).
+    private func offsets(_ pair: Int) -> (query: Int, key: Int, value: Int, output: Int, weights: Int) {
+        let b = pair / heads, column = (pair % heads) &* headWidth
+        return ((b &* targetLength &* strides.query) &+ starts.query &+ column,
+                (b &* sourceLength &* strides.key) &+ starts.key &+ column,
+                (b &* sourceLength &* strides.value) &+ starts.value &+ column,
+                (b &* targetLength &* width) &+ column,
                 pair &* targetLength &* sourceLength)
     }
 
@@ -104,11 +135,11 @@ private struct AttentionLayout {
     func forward(_ pair: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                  keyMask: UnsafePointer<Float>?, causal: Bool,
                  p: UnsafeMutablePointer<Float>, o: UnsafeMutablePointer<Float>) {
-        let (qOffset, kOffset, pOffset) = offsets(pair)
-        let T = targetLength, S = sourceLength, d = headWidth, D = width
-        let scores = p + pOffset
+        let at = offsets(pair)
+        let T = targetLength, S = sourceLength, d = headWidth
+        let scores = p + at.weights
         GEMM.multiply(transposeA: false, transposeB: true, m: T, n: S, k: d, alpha: scale,
-                      a: q + qOffset, lda: D, b: k + kOffset, ldb: D, beta: 0, c: scores, ldc: S)
+                      a: q + at.query, lda: strides.query, b: k + at.key, ldb: strides.key, beta: 0, c: scores, ldc: S)
         let mask = keyMask.map { UnsafePointer($0 + (pair / heads) &* S) }
         for t in 0..<T {
             // Keys s < allowed pass the causal test s ≤ t + (S − T); none when T > S + t.
@@ -116,7 +147,7 @@ private struct AttentionLayout {
             AttentionRows.softmax(scores + t &* S, S, allowed: allowed, mask: mask)
         }
         GEMM.multiply(transposeA: false, transposeB: false, m: T, n: d, k: S,
-                      a: scores, lda: S, b: v + kOffset, ldb: D, beta: 0, c: o + qOffset, ldc: D)
+                      a: scores, lda: S, b: v + at.value, ldb: strides.value, beta: 0, c: o + at.output, ldc: width)
     }
 
     /// A gradient buffer and the β its products use: 1 adds, 0 overwrites a fresh buffer.
@@ -125,34 +156,60 @@ private struct AttentionLayout {
         let beta: Float
     }
 
+    /// The gradient buffers of the three inputs (`nil` where not wanted), made on the calling
+    /// thread before any task runs. Every pair writes its own blocks once, so a fresh buffer needs
+    /// no zeros (its products run with β = 0) when the blocks reading one tensor tile its columns
+    /// exactly; blocks that overlap or leave columns out add into a zeroed one.
+    static func gradients(_ blocks: AttentionColumns...) -> (Gradient?, Gradient?, Gradient?) {
+        var made: [ObjectIdentifier: Gradient] = [:]  // one buffer per tensor, however many blocks read it
+        let buffers = blocks.map { block -> Gradient? in
+            let tensor = block.tensor
+            guard tensor.requiresGrad else { return nil }
+            if let existing = made[ObjectIdentifier(tensor)] { return existing }
+            let sharing = blocks.filter { $0.tensor === tensor }.sorted { $0.start < $1.start }
+            let tiles = sharing.first?.start == 0 && sharing.last.map { $0.start + $0.width == $0.stride } == true
+                && zip(sharing, sharing.dropFirst()).allSatisfy { $0.start + $0.width == $1.start }
+            let gradient: Gradient
+            if tiles {
+                let (pointer, beta) = tensor.productGradientBuffer()
+                gradient = Gradient(pointer: pointer, beta: beta)
+            } else {
+                gradient = Gradient(pointer: tensor.gradientPointer(), beta: 1)
+            }
+            made[ObjectIdentifier(tensor)] = gradient
+            return gradient
+        }
+        return (buffers[0], buffers[1], buffers[2])
+    }
+
     /// Adds (or, with β = 0, writes) one pair's share of `∂Q`, `∂K`, `∂V` (each `nil` when not wanted).
     func backward(_ pair: Int, g: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                   v: UnsafePointer<Float>, p: UnsafePointer<Float>, o: UnsafePointer<Float>,
                   dq: Gradient?, dk: Gradient?, dv: Gradient?) {
-        let (qOffset, kOffset, pOffset) = offsets(pair)
+        let at = offsets(pair)
         let T = targetLength, S = sourceLength, d = headWidth, D = width
-        let weights = p + pOffset, gradient = g + qOffset
+        let weights = p + at.weights, gradient = g + at.output
         if let dv {  // ∂V += Pᵀ g
-            GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T,
-                          a: weights, lda: S, b: gradient, ldb: D, beta: dv.beta, c: dv.pointer + kOffset, ldc: D)
+            GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T, a: weights, lda: S, b: gradient, ldb: D,
+                          beta: dv.beta, c: dv.pointer + at.value, ldc: strides.value)
         }
         guard dq != nil || dk != nil else { return }
         let ds = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(T &* S, 1))
         defer { ds.deallocate() }
         // ∂P = g Vᵀ, then in place ∂S = P ⊙ (∂P − rowsum(g ⊙ O)).
         GEMM.multiply(transposeA: false, transposeB: true, m: T, n: S, k: d,
-                      a: gradient, lda: D, b: v + kOffset, ldb: D, beta: 0, c: ds, ldc: S)
+                      a: gradient, lda: D, b: v + at.value, ldb: strides.value, beta: 0, c: ds, ldc: S)
         for t in 0..<T {
-            let dot = Vector.dot(gradient + t &* D, o + (qOffset &+ t &* D), d)
+            let dot = Vector.dot(gradient + t &* D, o + (at.output &+ t &* D), d)
             AttentionRows.scoreGradient(weights + t &* S, dot, ds + t &* S, S)
         }
         if let dq {  // ∂Q += ∂S K / √d
-            GEMM.multiply(transposeA: false, transposeB: false, m: T, n: d, k: S, alpha: scale,
-                          a: ds, lda: S, b: k + kOffset, ldb: D, beta: dq.beta, c: dq.pointer + qOffset, ldc: D)
+            GEMM.multiply(transposeA: false, transposeB: false, m: T, n: d, k: S, alpha: scale, a: ds, lda: S,
+                          b: k + at.key, ldb: strides.key, beta: dq.beta, c: dq.pointer + at.query, ldc: strides.query)
         }
         if let dk {  // ∂K += ∂Sᵀ Q / √d
-            GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T, alpha: scale,
-                          a: ds, lda: S, b: q + qOffset, ldb: D, beta: dk.beta, c: dk.pointer + kOffset, ldc: D)
+            GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T, alpha: scale, a: ds, lda: S,
+                          b: q + at.query, ldb: strides.query, beta: dk.beta, c: dk.pointer + at.key, ldc: strides.key)
         }
     }
 }
