@@ -311,7 +311,7 @@ final class GEMMWorkspace {
     private var capacityWordsB = 0
     /// Room for one 8 × 32 edge tile.
     let scratch = GEMMWorkspace.allocateFloats(GEMM.tileRows * GEMM.tileColumns)
-    /// Room for one bf16 edge tile (at most 32 × 32) and for the AMX kernel's own block.
+    /// Room for one AMX edge block (32 × 32) and for the AMX kernel's own block.
     let bf16Scratch = GEMMWorkspace.allocateFloats(32 * 32)
     let amxScratch = GEMMWorkspace.allocateFloats(32 * 32)
 

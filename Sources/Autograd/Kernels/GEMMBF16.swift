@@ -143,18 +143,19 @@ private struct BF16Product {
         }
     }
 
-    /// One tile of `C`, written in place when whole, else through the workspace's scratch tile.
+    /// One tile of `C`: the AVX512-BF16 kernel writes an edge tile's live part with masked
+    /// stores; an AMX block that is not whole goes through the workspace's scratch block.
     @inline(__always)
     private func kernel(pairs: Int, a: UnsafePointer<UInt32>, b: UnsafePointer<UInt32>, rows: Int, columns: Int,
                         c: UnsafeMutablePointer<Float>, beta: Float, workspace: GEMMWorkspace) {
+        guard tile.path == .amx else {
+            attend_bf16_tile_avx512(pairs, a, pairs, b, c, ldc, alpha, beta, rows, columns)
+            return
+        }
         let whole = rows == tile.rows && columns == 32
         let target = whole ? c : workspace.bf16Scratch
         let (ldt, alphaT, betaT) = whole ? (ldc, alpha, beta) : (32, 1, 0)
-        if tile.path == .amx {
-            GEMM.amxKernel.block(pairs / 16, a, pairs, b, target, ldt, alphaT, betaT, workspace.amxScratch)
-        } else {
-            attend_bf16_tile_avx512(pairs, a, pairs, b, target, ldt, alphaT, betaT)
-        }
+        GEMM.amxKernel.block(pairs / 16, a, pairs, b, target, ldt, alphaT, betaT, workspace.amxScratch)
         guard !whole else { return }
         for i in 0..<rows {
             let source = target + i &* 32, row = c + i &* ldc

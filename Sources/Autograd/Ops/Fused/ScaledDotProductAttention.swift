@@ -1,3 +1,5 @@
+import CKernels
+
 /// Multi-head scaled dot-product attention, fused (Vaswani et al. 2017, §3.2.1–3.2.2):
 ///
 ///     P_h = softmax(Q_h K_hᵀ / √d + M)      O_h = P_h V_h
@@ -111,12 +113,34 @@ private struct AttentionLayout {
 
     /// Runs `body` for every pair `b·h + j`, spread over the `Parallel` pool when it pays.
     /// Pairs write disjoint column blocks of the outputs and gradients, so they may run at once.
+    /// Each thread takes a run of consecutive pairs, so that it can ask for the next pair's rows
+    /// (`prefetch`) while it works on this one: a head's rows are short strided pieces of the
+    /// `[B, ·, C]` tensors, which the hardware prefetchers do not follow.
     func forEachPair(_ body: (Int) -> Void) {
         let pairs = batch &* heads
         if pairs &* targetLength &* sourceLength &* headWidth >= Self.parallelThreshold {
-            Parallel.run(tasks: pairs, body)
+            Parallel.forEachRange(pairs, grain: 1, alignment: 1) { range in for pair in range { body(pair) } }
         } else {
             for pair in 0..<pairs { body(pair) }
+        }
+    }
+
+    /// Asks for pair `pair`'s query, key and value rows (and in the pullback its rows of the
+    /// output and of its gradient), if there is such a pair.
+    func prefetch(_ pair: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                  output: (o: UnsafePointer<Float>, g: UnsafePointer<Float>)? = nil) {
+        guard pair < batch &* heads else { return }
+        let at = offsets(pair)
+        for t in 0..<targetLength {
+            attend_prefetch(q + (at.query &+ t &* strides.query), headWidth)
+            if let output {
+                attend_prefetch(output.o + (at.output &+ t &* width), headWidth)
+                attend_prefetch(output.g + (at.output &+ t &* width), headWidth)
+            }
+        }
+        for s in 0..<sourceLength {
+            attend_prefetch(k + (at.key &+ s &* strides.key), headWidth)
+            attend_prefetch(v + (at.value &+ s &* strides.value), headWidth)
         }
     }
 
@@ -137,6 +161,7 @@ private struct AttentionLayout {
                  p: UnsafeMutablePointer<Float>, o: UnsafeMutablePointer<Float>) {
         let at = offsets(pair)
         let T = targetLength, S = sourceLength, d = headWidth
+        prefetch(pair &+ 1, q: q, k: k, v: v)
         let scores = p + at.weights
         GEMM.multiply(transposeA: false, transposeB: true, m: T, n: S, k: d, alpha: scale,
                       a: q + at.query, lda: strides.query, b: k + at.key, ldb: strides.key, beta: 0, c: scores, ldc: S)
@@ -188,6 +213,7 @@ private struct AttentionLayout {
                   dq: Gradient?, dk: Gradient?, dv: Gradient?) {
         let at = offsets(pair)
         let T = targetLength, S = sourceLength, d = headWidth, D = width
+        prefetch(pair &+ 1, q: q, k: k, v: v, output: (o, g))
         let weights = p + at.weights, gradient = g + at.output
         if let dv {  // ∂V += Pᵀ g
             GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T, a: weights, lda: S, b: gradient, ldb: D,
