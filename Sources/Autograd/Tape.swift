@@ -50,16 +50,19 @@ public final class Tape {
     func backward(from root: Tensor) {
         precondition(root.tapeIndex >= 0 && root.tapeIndex < entries.count && entries[root.tapeIndex].output === root,
                      "backward() needs a tensor recorded on the current tape")
-        let deferred = DeferredWeightGradients()
-        DeferredWeightGradients.active = deferred
-        defer { DeferredWeightGradients.active = nil }
+        let deferred = DeferredWeightGradients(), contexts = DeferredContextGradients()
+        (DeferredWeightGradients.active, DeferredContextGradients.active) = (deferred, contexts)
+        defer { (DeferredWeightGradients.active, DeferredContextGradients.active) = (nil, nil) }
         for index in stride(from: root.tapeIndex, through: 0, by: -1) {
             let entry = entries[index]
+            // Every consumer of this output has run: what waits for its gradient is due now.
+            if !contexts.isEmpty { contexts.flush(entry.output) }
             guard let gradient = entry.output.grad else { continue }
             entry.pullback(gradient)
             // An intermediate result's gradient is spent once its pullback ran: free it now.
             entry.output.grad = nil
         }
+        contexts.flushAll()
         deferred.flush()
         reset()
     }

@@ -26,9 +26,18 @@ extension Tensor {
             rows.forward(range, alpha: weights.data, values: values.data, out: out.data)
         }
         return Tape.record(.attentionContext, output: out, inputs: [weights, values]) { gradient in
+            // ∂h̄ waits, to be summed over every step at once (`DeferredContextGradients`).
+            var dValues: ContextRows.GradientBuffer? = nil
+            if values.requiresGrad {
+                if let deferred = DeferredContextGradients.active {
+                    deferred.add(values: values, weights: weights, gradient: gradient)
+                } else {
+                    dValues = values.gradientBuffer()
+                }
+            }
+            guard weights.requiresGrad || dValues != nil else { return }
             // Made here, on the calling thread, before any task runs.
             let dAlpha = weights.requiresGrad ? weights.gradientBuffer() : nil
-            let dValues = values.requiresGrad ? values.gradientBuffer() : nil
             Parallel.forEachRange(batch, grain: grain, alignment: 1) { range in
                 rows.backward(range, g: gradient.data, alpha: weights.data, values: values.data, dAlpha: dAlpha, dValues: dValues)
             }
