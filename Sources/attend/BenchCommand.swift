@@ -12,13 +12,14 @@ enum BenchCommand: Subcommand {
     static let name = "bench"
     static let summary = "measure kernel throughput and training speed"
     static let usage = """
-        usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b] [--precision P]
+        usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b] [--packed-b] [--precision P]
                attend bench fma        the machine's fp32 FMA ceiling on 1 and 2 threads, for scale
                attend bench amx        the bf16 ceilings: vdpbf16ps (AVX512-BF16) and tdpbf16ps (AMX), where present
         \(TrainingBench.usage)
 
           --m, --n, --k     C = op(A)·op(B) with op(A) [M, K], op(B) [K, N] (each ≥ 1)
           --repeat R        timed samples; the best one is reported (default 20)
+          --packed-b        B is packed once, before timing, as a recurrent step's weights are
           --transpose-a     A is stored [K, M] and used transposed
           --transpose-b     B is stored [N, K] and used transposed
         \(OptionHelp.lines(EngineSettings.options, defaults: EngineSettings()))
@@ -44,6 +45,7 @@ enum BenchCommand: Subcommand {
         let samples = try arguments.int("repeat") ?? 20
         let transposeA = arguments.flag("transpose-a")
         let transposeB = arguments.flag("transpose-b")
+        let packsB = arguments.flag("packed-b")
         var engine = EngineSettings()
         try arguments.read(EngineSettings.options, into: &engine)
         try arguments.finish()
@@ -53,11 +55,11 @@ enum BenchCommand: Subcommand {
         guard largest <= 0x1p28 else { throw CommandError.failure("matrices of more than 2^28 elements are not supported") }
 
         try engine.apply()
-        let bench = GEMMBench(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        let bench = GEMMBench(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, packsB: packsB)
         defer { bench.deallocate() }
         let seconds = bench.bestSeconds(samples: samples)
         let gflops = 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
-        let flags = (transposeA ? " transpose-a" : "") + (transposeB ? " transpose-b" : "")
+        let flags = (transposeA ? " transpose-a" : "") + (transposeB ? " transpose-b" : "") + (packsB ? " packed-b" : "")
         let peak = PeakThroughput.measure(GEMM.path, threads: Parallel.threadCount, seconds: 0.3)
         print("gemm m=\(m) n=\(n) k=\(k)\(flags) threads=\(Parallel.threadCount) \(GEMM.path.label): "
               + "\(format(gflops, 1)) GFLOP/s (best of \(samples), \(formatDuration(seconds))), "
@@ -100,11 +102,13 @@ private struct GEMMBench {
     let m: Int, n: Int, k: Int
     let transposeA: Bool, transposeB: Bool
     let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    /// `op(B)` packed beforehand, with `--packed-b`.
+    let packedB: PackedMatrix?
     /// Stored row lengths: `A` is `[m, k]` (or `[k, m]`), `B` `[k, n]` (or `[n, k]`).
     var lda: Int { transposeA ? m : k }
     var ldb: Int { transposeB ? k : n }
 
-    init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) {
+    init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, packsB: Bool = false) {
         (self.m, self.n, self.k, self.transposeA, self.transposeB) = (m, n, k, transposeA, transposeB)
         var generator = SeededGenerator(seed: 2024)
         a = .allocate(capacity: m * k)
@@ -113,6 +117,7 @@ private struct GEMMBench {
         for i in 0..<m * k { a[i] = generator.uniform(-1, 1) }
         for i in 0..<k * n { b[i] = generator.uniform(-1, 1) }
         c.initialize(repeating: .nan, count: m * n)  // beta = 0 must not read it
+        packedB = packsB ? PackedMatrix(transposed: transposeB, k: k, n: n, b: b, ldb: transposeB ? k : n) : nil
     }
 
     func deallocate() {
@@ -122,6 +127,11 @@ private struct GEMMBench {
     }
 
     func multiply() {
+        if let packedB {
+            GEMM.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, packedB: packedB, fallback: b, ldb: ldb,
+                          c: c, ldc: n)
+            return
+        }
         GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                       a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: n)
     }
