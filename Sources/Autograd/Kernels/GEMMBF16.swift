@@ -89,13 +89,15 @@ private struct BF16Product {
         columns = 0..<n
     }
 
-    /// One band per thread, cut on tile boundaries along the dimension with more tiles, or `nil`
-    /// when neither has a tile per thread. `B` is packed once for all, so unlike the float32 path
-    /// a column split repeats only the packing of `A`.
+    /// One band per thread, cut on tile boundaries, or `nil` when there is not a tile per thread.
+    /// `B` is packed once for all, so a column split repeats the packing of `A` in every band
+    /// while a row split packs each row once: rows are cut whenever each band gets 32 or more
+    /// (a 64-row recurrent step's products ran 3–7% faster alone, its training step 4% faster,
+    /// than cut by columns), else the dimension with more tiles.
     func split(threads: Int) -> [BF16Product]? {
         let rowTiles = (m &+ tile.rows &- 1) / tile.rows
         let columnTiles = (n &+ 31) / 32
-        let byColumns = columnTiles >= rowTiles && m < 128 * threads
+        let byColumns = columnTiles >= rowTiles && m < 32 * threads
         let tiles = byColumns ? columnTiles : rowTiles
         guard tiles >= threads else { return nil }
         let size = byColumns ? 32 : tile.rows, extent = byColumns ? n : m
