@@ -95,6 +95,50 @@ final class BF16GEMMTests: XCTestCase {
         }
     }
 
+    // MARK: - Bias
+
+    /// `bias:` adds the same row to every row of `C` on every path: in the AVX512-BF16 tile's
+    /// stores, elsewhere through rows seeded with it; with `B` packed beforehand or not, over
+    /// several depth blocks (the bias must be added once), edges, thin shapes and two threads.
+    func testBiasIsAddedToEveryRowOnEveryPath() throws {
+        var paths: [(MatrixPath, GEMM.AMXKernel)] = [(.fp32, .hardware)]
+        if let best = MatrixPath.bestBF16 { paths.append((best, .hardware)) }
+        if MatrixPath.avx512bf16.isAvailable { paths.append((.amx, GEMM.AMXKernel(configure: {}, block: emulatedAMXBlock))) }
+        var generator = SeededGenerator(seed: 7)
+        for (path, kernel) in paths {
+            GEMM.path = path
+            GEMM.amxKernel = kernel
+            for (m, n, k) in [(1, 16, 8), (7, 33, 600), (64, 768, 256), (70, 5, 3), (3, 70, 40), (130, 40, 1030)] {
+                for (transposeB, packs, threads) in [(true, false, 1), (false, true, 2), (true, true, 2), (false, false, 2)] {
+                    Parallel.threadCount = threads
+                    let a = (0..<m * k).map { _ in generator.uniform(-1, 1) }
+                    let b = (0..<k * n).map { _ in generator.uniform(-1, 1) }
+                    let bias = (0..<n).map { _ in generator.uniform(-2, 2) }
+                    let ldb = transposeB ? k : n
+                    var plain = [Float](repeating: .nan, count: m * n), biased = plain
+                    GEMM.multiply(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
+                                  c: &plain, ldc: n)
+                    b.withUnsafeBufferPointer { bp in
+                        let packed = packs ? PackedMatrix(transposed: transposeB, k: k, n: n, b: bp.baseAddress!, ldb: ldb) : nil
+                        if let packed {
+                            GEMM.multiply(transposeA: false, m: m, n: n, k: k, a: a, lda: k, packedB: packed, fallback: bp.baseAddress!,
+                                          ldb: ldb, c: &biased, ldc: n, bias: bias)
+                        } else {
+                            GEMM.multiply(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: k,
+                                          b: bp.baseAddress!, ldb: ldb, c: &biased, ldc: n, bias: bias)
+                        }
+                    }
+                    var worst: Float = 0
+                    for i in 0..<m { for j in 0..<n {
+                        let expected = plain[i * n + j] + bias[j]
+                        worst = max(worst, abs(biased[i * n + j] - expected) / (abs(expected) + Float(k).squareRoot()))
+                    } }
+                    XCTAssertLessThanOrEqual(worst, 1e-6, "\(path) \(m)×\(n)×\(k) transposeB \(transposeB) packed \(packs) threads \(threads)")
+                }
+            }
+        }
+    }
+
     // MARK: - bf16 against float32
 
     /// The same products through the float32 path and the best bf16 path differ by no more than

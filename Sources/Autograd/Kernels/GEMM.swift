@@ -42,12 +42,19 @@ public enum GEMM {
     /// With `beta == 0` the old contents of `C` are never read (they may be NaN); with `k == 0`
     /// or `alpha == 0`, `C = beta · C`. Only the `m × n` entries of `C` are written, never the
     /// padding past `n` in each row. Safe to call from several threads at once on disjoint `C`s.
+    /// A `bias` (`n` values, with `beta == 0`) is added to every row: `C = alpha · op(A) · op(B) + bias`.
     public static func multiply(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
     ) {
         guard m > 0, n > 0 else { return }
+        if let bias, !appliesBias(m: m, n: n, k: k, alpha: alpha) {
+            seed(m: m, n: n, c: c, ldc: ldc, bias: bias, beta: beta)
+            multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+            return
+        }
         guard k > 0, alpha != 0 else {
             scale(m: m, n: n, by: beta, c: c, ldc: ldc)
             return
@@ -65,11 +72,28 @@ public enum GEMM {
             let packed = packBF16B(path: path, transposeB: transposeB, k: k, n: n, b: b, ldb: ldb,
                                    into: GEMMWorkspace.current.packedWordsB(count: count))
             multiplyBF16(path: path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                         b: packed, beta: beta, c: c, ldc: ldc)
+                         b: packed, beta: beta, c: c, ldc: ldc, bias: bias)
             return
         }
         run(Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
+    }
+
+    /// Whether a product of this shape adds a bias in its kernel: the AVX512-BF16 tile does, as
+    /// it stores each tile; the other kernels find it seeded into `C` (`seed`).
+    static func appliesBias(m: Int, n: Int, k: Int, alpha: Float) -> Bool {
+        path == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0
+    }
+
+    /// `C[i, ·] = bias` for every row, so that a product with β = 1 adds to it (`beta` must be 0).
+    static func seed(m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>, beta: Float) {
+        precondition(beta == 0, "GEMM.multiply: a bias needs beta = 0")
+        let row = Vector.Operand.row(bias)
+        if ldc == n {
+            Vector.map(Lane.Pass.self, rows: m, n: n, row, row, row, into: c, accumulate: false)
+        } else {
+            for i in 0..<m { (c + i &* ldc).update(from: bias, count: n) }
+        }
     }
 
     /// The float32 product with `op(B)` packed beforehand.

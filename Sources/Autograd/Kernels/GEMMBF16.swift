@@ -55,10 +55,12 @@ extension GEMM {
     static func multiplyBF16(
         path: MatrixPath, transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: BF16PackedMatrix,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
     ) {
-        let product = BF16Product(tile: BF16Tile(path: path), transposeA: transposeA, m: m, n: n, k: k,
+        precondition(bias == nil || path == .avx512bf16, "multiplyBF16: only the AVX512-BF16 tile adds a bias")
+        var product = BF16Product(tile: BF16Tile(path: path), transposeA: transposeA, m: m, n: n, k: k,
                                   alpha: alpha, a: a, lda: lda, b: b, beta: beta, c: c, ldc: ldc)
+        product.bias = bias
         let threads = Parallel.threadCount
         if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(threads: threads) {
             Parallel.run(tasks: parts.count) { parts[$0].compute() }
@@ -78,6 +80,8 @@ private struct BF16Product {
     let b: BF16PackedMatrix
     let beta: Float
     let c: UnsafeMutablePointer<Float>, ldc: Int
+    /// Added to every row of `C` by the first depth block's tiles (AVX512-BF16 only), or `nil`.
+    var bias: UnsafePointer<Float>? = nil
     var rows: Range<Int> = 0..<0
     var columns: Range<Int> = 0..<0
 
@@ -135,7 +139,8 @@ private struct BF16Product {
                         for jr in stride(from: jc, to: jc &+ sweepColumns, by: 32) {
                             kernel(pairs: pairs, a: packedA + ir &* pairs, b: b.panel(block: block, column: jr),
                                    rows: min(mr, blockRows &- ir), columns: min(32, columns.upperBound &- jr),
-                                   c: c + ((ic &+ ir) &* ldc &+ jr), beta: blockBeta, workspace: workspace)
+                                   c: c + ((ic &+ ir) &* ldc &+ jr), beta: blockBeta,
+                                   bias: block == 0 ? bias.map { $0 + jr } : nil, workspace: workspace)
                         }
                     }
                     jc &+= sweepColumns
@@ -149,9 +154,9 @@ private struct BF16Product {
     /// stores; an AMX block that is not whole goes through the workspace's scratch block.
     @inline(__always)
     private func kernel(pairs: Int, a: UnsafePointer<UInt32>, b: UnsafePointer<UInt32>, rows: Int, columns: Int,
-                        c: UnsafeMutablePointer<Float>, beta: Float, workspace: GEMMWorkspace) {
+                        c: UnsafeMutablePointer<Float>, beta: Float, bias: UnsafePointer<Float>?, workspace: GEMMWorkspace) {
         guard tile.path == .amx else {
-            attend_bf16_tile_avx512(pairs, a, pairs, b, c, ldc, alpha, beta, rows, columns)
+            attend_bf16_tile_avx512(pairs, a, pairs, b, c, ldc, alpha, beta, rows, columns, bias)
             return
         }
         let whole = rows == tile.rows && columns == 32

@@ -11,16 +11,16 @@ private struct ProductShape {
     var lda: Int { transposeA ? m : k }
     var ldb: Int { transposeB ? k : n }
 
-    /// `c[m, n] = op(a)·op(b) + beta · c`; `packedB`, if any, is `op(b)` packed.
+    /// `c[m, n] = op(a)·op(b) (+ bias on every row)`; `packedB`, if any, is `op(b)` packed.
     func forward(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                 beta: Float = 0, packedB: PackedMatrix? = nil) {
+                 bias: UnsafePointer<Float>? = nil, packedB: PackedMatrix? = nil) {
         if let packedB {
             GEMM.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda,
-                          packedB: packedB, fallback: b, ldb: ldb, beta: beta, c: c, ldc: n)
+                          packedB: packedB, fallback: b, ldb: ldb, c: c, ldc: n, bias: bias)
             return
         }
         GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: n)
+                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: n, bias: bias)
     }
 
     /// `∂A += ∂C·op(B)ᵀ`, stored as `A` is; `packedBᵀ`, if any, is `op(b)ᵀ` packed.
@@ -64,10 +64,10 @@ extension Tensor {
 
     /// `self · Wᵀ + b`, PyTorch's `F.linear`: `self` `[…, in]`, `weight` `[out, in]`, `bias` `[out]`.
     ///
-    /// The same as `matmul(weight, transposeB: true) + bias` in one op: the bias rows seed the
-    /// output and the product adds to them (β = 1), so there is no separate pass over the
-    /// output, and the pullback sums `∂b = Σ_rows ∂y` where it finds `∂y`, deferred with `∂W`
-    /// when that waits for the end of the pass.
+    /// The same as `matmul(weight, transposeB: true) + bias` in one op: the product adds the bias
+    /// (the AVX512-BF16 tile as it stores, other kernels to rows seeded with it), so there is no
+    /// separate pass over the output, and the pullback sums `∂b = Σ_rows ∂y` where it finds `∂y`,
+    /// deferred with `∂W` when that waits for the end of the pass.
     public func linear(_ weight: Tensor, bias: Tensor?) -> Tensor {
         if let bias {
             precondition(bias.rank == 1 && weight.rank == 2 && bias.count == weight.shape[0],
@@ -88,12 +88,8 @@ extension Tensor {
         let product = ProductShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         let outShape = a.rank > 2 ? Array(a.shape.dropLast()) + [n] : [m, n]
         let out = Tensor(uninitializedShape: outShape)
-        if let bias {
-            let row = Vector.Operand.row(bias.data)
-            Vector.map(Lane.Pass.self, rows: m, n: n, row, row, row, into: out.data, accumulate: false)
-        }
         // A parameter's packed form is kept for the scope's later products (`withFrozenParameters`).
-        product.forward(a.data, b.data, out.data, beta: bias == nil ? 0 : 1,
+        product.forward(a.data, b.data, out.data, bias: bias.map { UnsafePointer($0.data) },
                         packedB: FrozenParameters.packed(b, transposed: transposeB))
         let inputs = bias.map { [a, b, $0] } ?? [a, b]
         return Tape.record(kind, output: out, inputs: inputs) { gradient in
