@@ -38,6 +38,8 @@ final class GradientCheckTests: XCTestCase {
             { g in check([random([3, 4], &g), random([5, 4], &g), random([5], &g)]) { $0[0].linear($0[1], bias: $0[2]) } },
             { g in check([random([2, 3, 4], &g), random([5, 4], &g), random([5], &g)]) { $0[0].linear($0[1], bias: $0[2]) } },
             { g in check([random([3, 4], &g), random([5, 4], &g)]) { $0[0].linear($0[1], bias: nil) } },
+            // 600 rows: a piece large enough that ∂W and ∂b are multiplied at once, not deferred.
+            { g in check([random([2, 300, 3], &g), random([4, 3], &g), random([4], &g)]) { $0[0].linear($0[1], bias: $0[2]) } },
             // Used at two steps, as a recurrent layer does: ∂W and ∂b wait and are summed over both.
             { g in
                 check([random([3, 4], &g), random([4, 4], &g), random([4], &g)]) { p in

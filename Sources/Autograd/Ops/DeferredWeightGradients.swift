@@ -8,6 +8,12 @@
 /// `T · B`: the same sum, one pass over `∂W`, and a product large enough to share between threads.
 /// A `linear` op's bias waits with its weight: `∂b += Σ_rows ∂Y`, one sum over the stacked `∂Y`.
 final class DeferredWeightGradients {
+    /// Rows from which a piece's product is efficient alone (a Transformer's `B · T` rows, an
+    /// RNN's input projection over all steps): the pullback multiplies it at once, while its
+    /// `∂C` is still in cache, rather than reading it back from memory at the end of the pass.
+    /// Measured on the bf16 Transformer step (Zen 4): see the commit that set it.
+    static let largePiece = 512
+
     /// The pass collecting pieces (set for the duration of `Tape.backward`), or `nil`.
     nonisolated(unsafe) static var active: DeferredWeightGradients?
 

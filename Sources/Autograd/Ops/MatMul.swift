@@ -100,8 +100,10 @@ extension Tensor {
                                   packedBᵀ: transposeA ? nil : FrozenParameters.packed(b, transposed: !transposeB))
             }
             let biasGradient = bias.flatMap { $0.requiresGrad ? $0 : nil }
-            // A parameter's gradient waits for the end of the pass, to be summed in one product.
-            if b.requiresGrad, !transposeA, b.tapeIndex < 0, let deferred = DeferredWeightGradients.active {
+            // A parameter's gradient from a few rows (a recurrent step's) waits for the end of the
+            // pass, to be summed in one product; a large piece is multiplied now, while ∂C is warm.
+            if b.requiresGrad, !transposeA, b.tapeIndex < 0, m < DeferredWeightGradients.largePiece,
+               let deferred = DeferredWeightGradients.active {
                 deferred.add(weight: b, transposed: transposeB, k: k, n: n, bias: biasGradient,
                              piece: .init(input: a, outputGradient: gradient, rows: m))
                 return
