@@ -23,11 +23,6 @@ static inline void store_row(__m512 low, __m512 high, float *row, float alpha, f
     _mm512_mask_storeu_ps(row + 16, mh, high);
 }
 
-// The first n of 16 lanes (none for n ≤ 0).
-static inline __mmask16 lanes(long n) {
-    return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
-}
-
 // Each depth pair: two 32-pair loads of B, eight broadcasts of A, sixteen vdpbf16ps
 // (each 16 lanes × 2 products).
 ATTEND_AVX512BF16
@@ -52,7 +47,7 @@ void attend_bf16_tile_avx512(long pairs, const uint32_t *a, long a_stride, const
         b += 32;
     }
     // Only the tile's first `rows` rows and `columns` columns are C's: masked stores, no scratch.
-    const __mmask16 ml = lanes(columns), mh = lanes(columns - 16);
+    const __mmask16 ml = attend_first_lanes(columns), mh = attend_first_lanes(columns - 16);
     store_row(c00, c01, c, alpha, beta, ml, mh, bias);
     if (rows > 1) store_row(c10, c11, c + ldc, alpha, beta, ml, mh, bias);
     if (rows > 2) store_row(c20, c21, c + 2 * ldc, alpha, beta, ml, mh, bias);

@@ -7,17 +7,12 @@
 
 #define ATTEND_PACK __attribute__((target("avx512f,avx512bw,avx512bf16")))
 
-// The first n of 16 lanes (none for n ≤ 0).
-static inline __mmask16 first_lanes(long n) {
-    return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
-}
-
 // 16 words pairing x[0..32): word l holds (x[2l], x[2l + 1]); elements from x[n] on read as zero
 // (masked loads never touch them).
 ATTEND_PACK static inline __m512i pair_consecutive(const float *x, long n) {
     if (n <= 0) return _mm512_setzero_si512();
-    return (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(first_lanes(n - 16), x + 16),
-                                        _mm512_maskz_loadu_ps(first_lanes(n), x));
+    return (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(attend_first_lanes(n - 16), x + 16),
+                                        _mm512_maskz_loadu_ps(attend_first_lanes(n), x));
 }
 
 // 16 words pairing e[l] with o[l] for l < n, zero past n; a missing row (NULL) reads as zeros.
@@ -25,7 +20,7 @@ ATTEND_PACK static inline __m512i pair_rows(const float *e, const float *o, long
     const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
                                                 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     if (!e || n <= 0) return _mm512_setzero_si512();
-    const __mmask16 lanes = first_lanes(n);
+    const __mmask16 lanes = attend_first_lanes(n);
     __m512 odd = o ? _mm512_maskz_loadu_ps(lanes, o) : _mm512_setzero_ps();
     __m512i halves = (__m512i)_mm512_cvtne2ps_pbh(odd, _mm512_maskz_loadu_ps(lanes, e));
     return _mm512_permutexvar_epi16(interleave, halves);
@@ -96,7 +91,7 @@ void attend_bf16_pack_a_plain(const float *a, long lda, long rows, long depth, l
         uint32_t *row = target + i * pairs;
         if (i + 4 < rows) attend_prefetch(source + 4 * lda, depth);  // four rows ahead
         for (long q = 0; q < pairs; q += 16)
-            _mm512_mask_storeu_epi32(row + q, first_lanes(pairs - q), pair_consecutive(source + 2 * q, depth - 2 * q));
+            _mm512_mask_storeu_epi32(row + q, attend_first_lanes(pairs - q), pair_consecutive(source + 2 * q, depth - 2 * q));
     }
     memset(target + rows * pairs, 0, (size_t)((padded_rows - rows) * pairs) * 4);
 }
@@ -105,7 +100,7 @@ ATTEND_PACK
 void attend_bf16_pack_a_transposed(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
                                    uint32_t *target) {
     for (long q = 0; q < pairs; q += 16) {
-        const __mmask16 stored = first_lanes(pairs - q);
+        const __mmask16 stored = attend_first_lanes(pairs - q);
         for (long i = 0; i < rows; i += 16) {
             const long live = min_long(16, rows - i);
             // The next block's 32 depth rows: the next 16 columns, or the next pairs' first ones.

@@ -40,6 +40,12 @@ final class GradientCheckTests: XCTestCase {
             { g in check([random([3, 4], &g), random([5, 4], &g)]) { $0[0].linear($0[1], bias: nil) } },
             // 600 rows: a piece large enough that ∂W and ∂b are multiplied at once, not deferred.
             { g in check([random([2, 300, 3], &g), random([4, 3], &g), random([4], &g)]) { $0[0].linear($0[1], bias: $0[2]) } },
+            // One bias with two weights (two groups of pieces): its gradient is added to, not overwritten.
+            { g in
+                check([random([3, 4], &g), random([5, 4], &g), random([5, 4], &g), random([5], &g)]) { p in
+                    p[0].linear(p[1], bias: p[3]) * p[0].linear(p[2], bias: p[3])
+                }
+            },
             // Used at two steps, as a recurrent layer does: ∂W and ∂b wait and are summed over both.
             { g in
                 check([random([3, 4], &g), random([4, 4], &g), random([4], &g)]) { p in

@@ -49,12 +49,7 @@ public enum GEMM {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
     ) {
         guard m > 0, n > 0 else { return }
-        if let bias, !appliesBias(m: m, n: n, k: k, alpha: alpha) {
-            seed(m: m, n: n, c: c, ldc: ldc, bias: bias, beta: beta)
-            multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                     a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
-            return
-        }
+        let (beta, bias) = placeBias(bias, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
         guard k > 0, alpha != 0 else {
             scale(m: m, n: n, by: beta, c: c, ldc: ldc)
             return
@@ -79,21 +74,22 @@ public enum GEMM {
                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
     }
 
-    /// Whether a product of this shape adds a bias in its kernel: the AVX512-BF16 tile does, as
-    /// it stores each tile; the other kernels find it seeded into `C` (`seed`).
-    static func appliesBias(m: Int, n: Int, k: Int, alpha: Float) -> Bool {
-        path == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0
-    }
-
-    /// `C[i, ·] = bias` for every row, so that a product with β = 1 adds to it (`beta` must be 0).
-    static func seed(m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>, beta: Float) {
+    /// The β and bias a product's kernel gets: the AVX512-BF16 tile adds the bias as it stores
+    /// (packed products of more than 4 rows and columns); for every other kernel the bias is
+    /// written into each row of `C` here and the product adds to it (β = 1). `beta` must be 0
+    /// with a bias.
+    static func placeBias(_ bias: UnsafePointer<Float>?, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+                          c: UnsafeMutablePointer<Float>, ldc: Int) -> (beta: Float, bias: UnsafePointer<Float>?) {
+        guard let bias else { return (beta, nil) }
         precondition(beta == 0, "GEMM.multiply: a bias needs beta = 0")
+        if path == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0 { return (0, bias) }
         let row = Vector.Operand.row(bias)
         if ldc == n {
             Vector.map(Lane.Pass.self, rows: m, n: n, row, row, row, into: c, accumulate: false)
         } else {
             for i in 0..<m { (c + i &* ldc).update(from: bias, count: n) }
         }
+        return (1, nil)
     }
 
     /// The float32 product with `op(B)` packed beforehand.
@@ -192,12 +188,14 @@ private struct Product {
     /// per band) and a row split that of `B` (`k · n`): cut the dimension that repeats less,
     /// as long as it has a tile per band. With `B` packed beforehand a row split repeats
     /// nothing: rows are cut once every band gets four tiles (a 64-row recurrent step's
-    /// products; the fp32 GRU training step ran 2% faster on Zen 4). (Twice as many bands, for load balance when another
-    /// process shares a core, measured 290 against 310 GFLOP/s at 1024³ on a quiet machine.)
+    /// products; the fp32 GRU training step ran 2% faster on Zen 4). (Twice as many bands, for
+    /// load balance when another process shares a core, measured 290 against 310 GFLOP/s at
+    /// 1024³ on a quiet machine.)
     func split(threads: Int) -> [Product]? {
         let rowTiles = (m &+ GEMM.tileRows &- 1) / GEMM.tileRows
         let columnTiles = (n &+ GEMM.tileColumns &- 1) / GEMM.tileColumns
-        let byColumns = columnTiles >= threads && (m <= n || rowTiles < threads) && (prepackedB == nil || rowTiles < 4 * threads)
+        let byColumns = columnTiles >= threads && (m <= n || rowTiles < threads)
+            && (prepackedB == nil || rowTiles < 4 * threads)
         guard byColumns || rowTiles >= threads else { return nil }
         let tiles = byColumns ? columnTiles : rowTiles
         let tileSize = byColumns ? GEMM.tileColumns : GEMM.tileRows

@@ -90,11 +90,7 @@ extension GEMM {
                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, bias: bias)
             return
         }
-        var (beta, bias) = (beta, bias)
-        if let row = bias, !appliesBias(m: m, n: n, k: k, alpha: alpha) {
-            seed(m: m, n: n, c: c, ldc: ldc, bias: row, beta: beta)
-            (beta, bias) = (1, nil)
-        }
+        let (beta, bias) = placeBias(bias, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
         switch packedB.layout {
         case .bf16(let packed):
             multiplyBF16(path: packedB.path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,

@@ -45,6 +45,12 @@ extension Vector {
         }
     }
 
+    /// `out[j] (+)= Σ_r x[r, j]` over a contiguous `[rows, n]`: a bias's gradient.
+    static func columnSums(_ x: UnsafePointer<Float>, rows: Int, n: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let all = Operand.full(x, n)
+        columnSums(Lane.Pass.self, rows: rows, n: n, all, all, all, into: out, accumulate: accumulate)
+    }
+
     /// `out[j] (+)= Σ_r F(x[r, j], y[r, j], z[r, j])` for `j < n`: the gradient of an operand
     /// broadcast as a row (no operand may be a column here). Split over 16-aligned column
     /// blocks, each summed over the rows in order, so no sum is cut between threads.

@@ -50,13 +50,6 @@ final class DeferredWeightGradients {
         groups.append(group)
     }
 
-    /// `∂b (+)= Σ_r ∂C[r, ·]` for `∂C` `[rows, bias.count]`.
-    static func addBiasGradient(_ gradient: UnsafePointer<Float>, rows: Int, into bias: Tensor) {
-        let (target, accumulate) = bias.gradientBuffer()
-        let g = Vector.Operand.full(gradient, bias.count)
-        Vector.columnSums(Lane.Pass.self, rows: rows, n: bias.count, g, g, g, into: target, accumulate: accumulate)
-    }
-
     /// Adds every filed gradient into its weight, one product per weight and orientation.
     func flush() {
         for group in groups {
@@ -73,7 +66,7 @@ final class DeferredWeightGradients {
                 GEMM.multiply(transposeA: true, transposeB: false, m: group.k, n: group.n, k: rows,
                               a: inputs, lda: group.k, b: gradients, ldb: group.n, beta: beta, c: db, ldc: group.n)
             }
-            if let bias = group.bias { Self.addBiasGradient(gradients, rows: rows, into: bias) }
+            group.bias?.addBiasGradient(summing: gradients, rows: rows)
         }
         groups = []
         index = [:]
@@ -87,16 +80,11 @@ final class DeferredWeightGradients {
         -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
         let inputs = Storage(count: rows * k), gradients = Storage(count: rows * n)
         stacked += [inputs, gradients]
-        var firstRows = [Int](), row = 0
+        var row = 0
         for piece in pieces {
-            firstRows.append(row)
-            row += piece.rows
-        }
-        // Copies bound by memory: both cores' bandwidth, a piece per task.
-        Parallel.run(tasks: pieces.count) { index in
-            let piece = pieces[index], row = firstRows[index]
             (inputs.pointer + row * k).update(from: piece.input.data, count: piece.rows * k)
             (gradients.pointer + row * n).update(from: piece.outputGradient.data, count: piece.rows * n)
+            row += piece.rows
         }
         return (inputs.pointer, gradients.pointer)
     }

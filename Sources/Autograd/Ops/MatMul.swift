@@ -112,8 +112,14 @@ extension Tensor {
                 let (db, beta) = b.productGradientBuffer()
                 product.gradientB(gradient.data, a.data, db, beta: beta)
             }
-            if let biasGradient { DeferredWeightGradients.addBiasGradient(gradient.data, rows: m, into: biasGradient) }
+            biasGradient?.addBiasGradient(summing: gradient.data, rows: m)
         }
+    }
+
+    /// `∂b (+)= Σ_r ∂C[r, ·]` into this bias's gradient, for `∂C` `[rows, count]`.
+    func addBiasGradient(summing gradient: UnsafePointer<Float>, rows: Int) {
+        let (target, accumulate) = gradientBuffer()
+        Vector.columnSums(gradient, rows: rows, n: count, into: target, accumulate: accumulate)
     }
 
     /// A batch of products `op(self[i])·op(other[i])`.

@@ -31,6 +31,11 @@ static inline void attend_prefetch(const float *p, long count) {
     for (long x = 0; x < count; x += 16) __builtin_prefetch(p + x, 0, 1);
 }
 
+/// The first `n` of 16 lanes as an AVX-512 mask (none for `n ≤ 0`), for the kernels' edges.
+static inline uint16_t attend_first_lanes(long n) {
+    return n >= 16 ? (uint16_t)0xffff : n <= 0 ? (uint16_t)0 : (uint16_t)((1u << n) - 1);
+}
+
 /// Rows of the AVX512-BF16 register tile; its columns are 32 (two 16-lane vectors).
 #define ATTEND_BF16_TILE_ROWS 8
 

@@ -37,10 +37,6 @@ public final class MultiHeadAttention: Module {
         /// made them; attention reads both in place.
         public var projected: Tensor
 
-        /// `[B, S, D]` each (copies).
-        public var keys: Tensor { projected.slice(axis: 2, start: 0, length: projected.shape[2] / 2) }
-        public var values: Tensor { projected.slice(axis: 2, start: projected.shape[2] / 2, length: projected.shape[2] / 2) }
-
         /// The rows `indices`, for beam search.
         func selecting(rows indices: [Int]) -> KeysAndValues { KeysAndValues(projected: projected.rows(indices)) }
 
@@ -59,7 +55,7 @@ public final class MultiHeadAttention: Module {
         return x.linear(weight, bias: bias)
     }
 
-    /// The keys and values of `x`, `[B, S, D]`.
+    /// The keys and values of `x` `[B, S, D]`, side by side: `[B, S, 2D]`.
     public func keysAndValues(_ x: Tensor) -> KeysAndValues { KeysAndValues(projected: project(x, parts: 1..<3)) }
 
     /// Self-attention over `x` itself, projecting Q, K and V with one product.
@@ -74,7 +70,7 @@ public final class MultiHeadAttention: Module {
 
     /// Attention from `x` to already projected keys and values.
     /// - Parameters:
-    ///   - x: `[B, T, D]`, unprojected queries. - memory: `[B, S, D]` each. - keyMask: `[B, S]` or `nil`.
+    ///   - x: `[B, T, D]`, unprojected queries. - memory: keys and values, `[B, S, 2D]`. - keyMask: `[B, S]` or `nil`.
     /// - Returns: `[B, T, D]` and the weights `[B, h, T, S]`.
     public func callAsFunction(_ x: Tensor, attendingTo memory: KeysAndValues, keyMask: Tensor?, causal: Bool = false)
         -> (output: Tensor, weights: Tensor) {
@@ -86,12 +82,12 @@ public final class MultiHeadAttention: Module {
     /// ops so that a loss on them (guided alignment) reaches the query and the keys: the fused
     /// op's weights are not on the tape. The same values as that head's fused weights.
     /// - Parameters:
-    ///   - x: `[B, T, D]`, unprojected queries. - memory: `[B, S, D]` each. - head: 0-based.
+    ///   - x: `[B, T, D]`, unprojected queries. - memory: keys and values, `[B, S, 2D]`. - head: 0-based.
     ///   - keyMask: `[B, S]`.
     public func headWeights(_ x: Tensor, attendingTo memory: KeysAndValues, head: Int, keyMask: Tensor) -> Tensor {
-        let d = width / heads, batch = x.shape[0], length = memory.keys.shape[1]
-        let query = x.matmul(inputWeight.slice(axis: 0, start: head * d, length: d), transposeB: true)
-            + inputBias.slice(axis: 0, start: head * d, length: d)
+        let d = width / heads, batch = x.shape[0], length = memory.projected.shape[1]
+        let query = x.linear(inputWeight.slice(axis: 0, start: head * d, length: d),
+                             bias: inputBias.slice(axis: 0, start: head * d, length: d))
         let keys = memory.projected.slice(axis: 2, start: head * d, length: d)
         let scores = query.batchedMatmul(keys, transposeB: true) * (1 / Float(d).squareRoot())
         return scores.softmax(mask: keyMask.reshaped([batch, 1, length]))

@@ -243,9 +243,7 @@ private final class RecurrentPass {
                           c: weightGradient.pointer, ldc: width)
         }
         if let biasGradient {
-            let all = Vector.Operand.full(dGates.pointer, g)
-            Vector.columnSums(Lane.Pass.self, rows: rows, n: g, all, all, all, into: biasGradient.pointer,
-                              accumulate: biasGradient.accumulate)
+            Vector.columnSums(dGates.pointer, rows: rows, n: g, into: biasGradient.pointer, accumulate: biasGradient.accumulate)
         }
     }
 

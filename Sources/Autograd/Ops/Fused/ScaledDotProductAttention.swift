@@ -15,25 +15,6 @@ import CKernels
 /// `∂V += Pᵀ g`, `∂P = g Vᵀ`, `∂S = P ⊙ (∂P − rowsum(g ⊙ O))` (as `rowsum(g ⊙ O)_t =
 /// Σ_s P_ts ∂P_ts`), `∂Q += ∂S K / √d`, `∂K += ∂Sᵀ Q / √d`. Masked keys have `P = 0`, so
 /// they get `∂S = 0` and pass no gradient.
-/// Columns `start ..< start + width` of every row of a `[B, ·, C]` tensor: an input of attention
-/// read in place from a wider tensor, such as one third of a fused query-key-value projection.
-public struct AttentionColumns {
-    public let tensor: Tensor
-    public let start: Int
-    public let width: Int
-
-    public init(_ tensor: Tensor, start: Int = 0, width: Int? = nil) {
-        let width = width ?? tensor.shape[tensor.rank - 1] - start
-        precondition(tensor.rank == 3 && start >= 0 && width > 0 && start + width <= tensor.shape[2],
-                     "AttentionColumns: columns \(start) ..< \(start + width) of \(tensor.shape)")
-        (self.tensor, self.start, self.width) = (tensor, start, width)
-    }
-
-    var rows: Int { tensor.shape[1] }
-    /// The stored row length, `C`.
-    var stride: Int { tensor.shape[2] }
-}
-
 extension Tensor {
     /// softmax(Q_h K_hᵀ / √d + mask) V_h for every head h, heads side by side in the last axis.
     /// - Parameters:
@@ -96,6 +77,25 @@ extension Tensor {
         }
         return (output, weights)
     }
+}
+
+/// Columns `start ..< start + width` of every row of a `[B, ·, C]` tensor: an input of attention
+/// read in place from a wider tensor, such as one third of a fused query-key-value projection.
+public struct AttentionColumns {
+    public let tensor: Tensor
+    public let start: Int
+    public let width: Int
+
+    public init(_ tensor: Tensor, start: Int = 0, width: Int? = nil) {
+        let width = width ?? tensor.shape[tensor.rank - 1] - start
+        precondition(tensor.rank == 3 && start >= 0 && width > 0 && start + width <= tensor.shape[2],
+                     "AttentionColumns: columns \(start) ..< \(start + width) of \(tensor.shape)")
+        (self.tensor, self.start, self.width) = (tensor, start, width)
+    }
+
+    var rows: Int { tensor.shape[1] }
+    /// The stored row length, `C`.
+    var stride: Int { tensor.shape[2] }
 }
 
 /// The extents of one attention call and the (batch entry, head) pairs it splits into.
