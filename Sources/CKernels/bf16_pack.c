@@ -98,7 +98,7 @@ void attend_bf16_pack_a_plain(const float *a, long lda, long rows, long depth, l
 
 ATTEND_PACK
 void attend_bf16_pack_a_transposed(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
-                                   uint32_t *target) {
+                                   long stride, uint32_t *target) {
     for (long q = 0; q < pairs; q += 16) {
         const __mmask16 stored = attend_first_lanes(pairs - q);
         for (long i = 0; i < rows; i += 16) {
@@ -112,8 +112,8 @@ void attend_bf16_pack_a_transposed(const float *a, long lda, long rows, long dep
                 r[l] = pair_rows(even ? even + i : 0, odd ? odd + i : 0, live);
             }
             transpose16(r);
-            for (long l = 0; l < live; l++) _mm512_mask_storeu_epi32(target + (i + l) * pairs + q, stored, r[l]);
+            for (long l = 0; l < live; l++) _mm512_mask_storeu_epi32(target + (i + l) * stride + q, stored, r[l]);
         }
     }
-    memset(target + rows * pairs, 0, (size_t)((padded_rows - rows) * pairs) * 4);
+    for (long i = rows; i < padded_rows; i++) memset(target + i * stride, 0, (size_t)pairs * 4);
 }

@@ -139,6 +139,46 @@ final class BF16GEMMTests: XCTestCase {
         }
     }
 
+    /// `multiply(stackedA:stackedB:)` packs both operands from pieces of their depth where they
+    /// lie (a weight gradient summed over recurrent steps): the same bits as the product of the
+    /// pieces copied together, with pieces crossing the 512-deep blocks, an odd last piece,
+    /// edges, β 0 and 1, on one and two threads, through AVX512-BF16 and emulated AMX tiles.
+    func testProductOfStackedPiecesEqualsProductOfTheirCopy() throws {
+        let best = try XCTUnwrap(MatrixPath.bestBF16, "SKIPPED: this CPU has no bf16 path")
+        defer { GEMM.allowsUnpacked = true }
+        GEMM.allowsUnpacked = false
+        var generator = SeededGenerator(seed: 5)
+        for (path, kernel) in [(best, GEMM.amxKernel), (.amx, GEMM.AMXKernel(configure: {}, block: emulatedAMXBlock))] {
+            GEMM.path = path
+            GEMM.amxKernel = kernel
+            for pieceRows in [[64, 64, 64, 64, 64, 64, 64, 64, 64, 64], [30, 2, 100, 400, 7], [6, 250, 256, 16, 33], [3]] {
+                for (m, n, threads, beta) in [(37, 70, 1, Float(0)), (256, 64, 2, 1), (5, 33, 2, 0), (70, 40, 2, 1)] {
+                    Parallel.threadCount = threads
+                    let k = pieceRows.reduce(0, +)
+                    let a = (0..<k * m).map { _ in generator.uniform(-1, 1) }, b = (0..<k * n).map { _ in generator.uniform(-1, 1) }
+                    let start = (0..<m * n).map { _ in beta == 0 ? Float.nan : generator.uniform(-1, 1) }
+                    var copied = start, stacked = start
+                    GEMM.multiply(transposeA: true, transposeB: false, m: m, n: n, k: k, a: a, lda: m, b: b, ldb: n,
+                                  beta: beta, c: &copied, ldc: n)
+                    // The same rows, each piece in its own buffer.
+                    withPointers(split(a, rows: pieceRows, width: m)) { aBases in
+                        withPointers(split(b, rows: pieceRows, width: n)) { bBases in
+                            let x = StackedRows(pieces: Array(zip(aBases, pieceRows)), ld: m)
+                            let y = StackedRows(pieces: Array(zip(bBases, pieceRows)), ld: n)
+                            XCTAssertTrue(GEMM.readsPieces(x, y))
+                            GEMM.multiply(stackedA: x, stackedB: y, m: m, n: n, beta: beta, c: &stacked, ldc: n)
+                        }
+                    }
+                    let differing = zip(copied, stacked).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+                    XCTAssertEqual(differing, 0, "\(path) pieces \(pieceRows) \(m)×\(n) β \(beta) threads \(threads)")
+                }
+            }
+        }
+        // A pair of depth elements would straddle two pieces: not read in place.
+        let odd = StackedRows(pieces: [(UnsafePointer(bitPattern: 64)!, 3), (UnsafePointer(bitPattern: 64)!, 2)], ld: 1)
+        XCTAssertFalse(GEMM.readsPieces(odd, odd))
+    }
+
     // MARK: - bf16 against float32
 
     /// The same products through the float32 path and the best bf16 path differ by no more than
@@ -340,6 +380,27 @@ final class BF16GEMMTests: XCTestCase {
         }
         if failures > 3 { XCTFail("\(GEMM.path) \(test): \(failures) entries differ in all", file: file, line: line) }
     }
+}
+
+/// `matrix` (rows of `width`) cut into consecutive pieces of `rows` rows each.
+private func split(_ matrix: [Float], rows: [Int], width: Int) -> [[Float]] {
+    var pieces: [[Float]] = [], start = 0
+    for count in rows {
+        pieces.append(Array(matrix[start * width ..< (start + count) * width]))
+        start += count
+    }
+    return pieces
+}
+
+/// Calls `body` with the base address of every array, kept valid for its duration.
+private func withPointers<R>(_ arrays: [[Float]], _ body: ([UnsafePointer<Float>]) -> R) -> R {
+    let copies = arrays.map { array -> UnsafeMutablePointer<Float> in
+        let copy = UnsafeMutablePointer<Float>.allocate(capacity: max(array.count, 1))
+        copy.initialize(from: array, count: array.count)
+        return copy
+    }
+    defer { copies.forEach { $0.deallocate() } }
+    return body(copies.map { UnsafePointer($0) })
 }
 
 /// `attend_bf16_block_amx` with `tdpbf16ps` emulated as the Intel SDM defines it: for each row

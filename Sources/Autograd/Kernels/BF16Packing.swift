@@ -61,19 +61,28 @@ public struct BF16PackedMatrix {
     /// Packs panels `panels` of every depth block from `op(B)`: `b[p · ldb + j]`, or
     /// `b[j · ldb + p]` when `transposed`.
     func pack(transposed: Bool, b: UnsafePointer<Float>, ldb: Int, panels range: Range<Int>) {
+        forEachPanel(range) { start, depth, pairs, column, columns, target in
+            if transposed {
+                attend_bf16_pack_b_transposed(b + (column &* ldb &+ start), ldb, depth, columns, pairs, target)
+            } else {
+                attend_bf16_pack_b_plain(b + (start &* ldb &+ column), ldb, depth, columns, pairs, target)
+            }
+        }
+    }
+
+    /// Calls `body` for panels `range` of every depth block with the block's first depth
+    /// element, its depth, its pairs (padding included), the panel's first column, its live
+    /// columns and where it is packed.
+    @inline(__always)
+    func forEachPanel(_ range: Range<Int>, _ body: (_ start: Int, _ depth: Int, _ pairs: Int, _ column: Int, _ columns: Int,
+                                                    _ target: UnsafeMutablePointer<UInt32>) -> Void) {
         for block in 0..<depthBlocks {
             let start = block &* GEMM.bf16BlockDepth
             let depth = min(GEMM.bf16BlockDepth, k &- start)
             let pairs = pairs(ofBlock: block)
             for index in range {
                 let column = index &* 32
-                let columns = min(32, n &- column)
-                let target = panel(block: block, column: column)
-                if transposed {
-                    attend_bf16_pack_b_transposed(b + (column &* ldb &+ start), ldb, depth, columns, pairs, target)
-                } else {
-                    attend_bf16_pack_b_plain(b + (start &* ldb &+ column), ldb, depth, columns, pairs, target)
-                }
+                body(start, depth, pairs, column, min(32, n &- column), panel(block: block, column: column))
             }
         }
     }
@@ -88,7 +97,7 @@ extension GEMM {
     static func packBF16A(transposed: Bool, a: UnsafePointer<Float>, lda: Int, rows: Int, depth: Int,
                           pairs: Int, paddedRows: Int, into target: UnsafeMutablePointer<UInt32>) {
         if transposed {
-            attend_bf16_pack_a_transposed(a, lda, rows, depth, pairs, paddedRows, target)
+            attend_bf16_pack_a_transposed(a, lda, rows, depth, pairs, paddedRows, pairs, target)
         } else {
             attend_bf16_pack_a_plain(a, lda, rows, depth, pairs, paddedRows, target)
         }

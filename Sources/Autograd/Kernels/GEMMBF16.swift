@@ -43,24 +43,32 @@ extension GEMM {
     /// the pool's threads when it is large enough to be worth it.
     static func packBF16B(path: MatrixPath, transposeB: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int,
                           into buffer: UnsafeMutablePointer<UInt32>) -> BF16PackedMatrix {
+        packBF16B(path: path, k: k, n: n, into: buffer) { packed, panels in
+            packed.pack(transposed: transposeB, b: b, ldb: ldb, panels: panels)
+        }
+    }
+
+    /// The same for any source: `pack(packed, panels)` packs a range of panels.
+    static func packBF16B(path: MatrixPath, k: Int, n: Int, into buffer: UnsafeMutablePointer<UInt32>,
+                          _ pack: (BF16PackedMatrix, Range<Int>) -> Void) -> BF16PackedMatrix {
         let packed = BF16PackedMatrix(words: buffer, k: k, n: n, pairAlignment: BF16Tile(path: path).pairAlignment)
         let panels = packed.panels
         let parts = k &* n >= 1 << 16 ? min(Parallel.threadCount, panels) : 1
-        Parallel.run(tasks: parts) { part in
-            packed.pack(transposed: transposeB, b: b, ldb: ldb, panels: panels * part / parts ..< panels * (part + 1) / parts)
-        }
+        Parallel.run(tasks: parts) { part in pack(packed, panels * part / parts ..< panels * (part + 1) / parts) }
         return packed
     }
 
     static func multiplyBF16(
         path: MatrixPath, transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: BF16PackedMatrix,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil,
+        stackedA: StackedRows? = nil
     ) {
         precondition(bias == nil || path == .avx512bf16, "multiplyBF16: only the AVX512-BF16 tile adds a bias")
         var product = BF16Product(tile: BF16Tile(path: path), transposeA: transposeA, m: m, n: n, k: k,
                                   alpha: alpha, a: a, lda: lda, b: b, beta: beta, c: c, ldc: ldc)
         product.bias = bias
+        product.stackedA = stackedA
         let threads = Parallel.threadCount
         if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(threads: threads) {
             Parallel.run(tasks: parts.count) { parts[$0].compute() }
@@ -82,6 +90,8 @@ private struct BF16Product {
     let c: UnsafeMutablePointer<Float>, ldc: Int
     /// Added to every row of `C` by the first depth block's tiles (AVX512-BF16 only), or `nil`.
     var bias: UnsafePointer<Float>? = nil
+    /// `A` (stored transposed) as pieces of its depth, packed from where they lie; `a` is unused.
+    var stackedA: StackedRows? = nil
     var rows: Range<Int> = 0..<0
     var columns: Range<Int> = 0..<0
 
@@ -129,9 +139,14 @@ private struct BF16Product {
             while ic < rows.upperBound {
                 let blockRows = min(mc, rows.upperBound &- ic)
                 let paddedRows = (blockRows &+ mr &- 1) / mr &* mr
-                GEMM.packBF16A(transposed: transposeA, a: a + (transposeA ? start &* lda &+ ic : ic &* lda &+ start),
-                               lda: lda, rows: blockRows, depth: depth, pairs: pairs, paddedRows: paddedRows,
-                               into: packedA)
+                if let stackedA {
+                    GEMM.packBF16A(stacked: stackedA, rows: ic ..< ic &+ blockRows, start: start, depth: depth, pairs: pairs,
+                                   paddedRows: paddedRows, into: packedA)
+                } else {
+                    GEMM.packBF16A(transposed: transposeA, a: a + (transposeA ? start &* lda &+ ic : ic &* lda &+ start),
+                                   lda: lda, rows: blockRows, depth: depth, pairs: pairs, paddedRows: paddedRows,
+                                   into: packedA)
+                }
                 var jc = columns.lowerBound
                 while jc < columns.upperBound {
                     let sweepColumns = min(GEMM.bf16BlockColumns, columns.upperBound &- jc)

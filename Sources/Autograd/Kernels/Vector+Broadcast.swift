@@ -47,8 +47,17 @@ extension Vector {
 
     /// `out[j] (+)= Σ_r x[r, j]` over a contiguous `[rows, n]`: a bias's gradient.
     static func columnSums(_ x: UnsafePointer<Float>, rows: Int, n: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let all = Operand.full(x, n)
-        columnSums(Lane.Pass.self, rows: rows, n: n, all, all, all, into: out, accumulate: accumulate)
+        columnSums(StackedRows(pieces: [(x, rows)], ld: n), n: n, into: out, accumulate: accumulate)
+    }
+
+    /// `out[j] (+)= Σ_r x[r, j]` over the rows of every piece, in order: the same sums, bit for
+    /// bit, as over the pieces copied together.
+    static func columnSums(_ x: StackedRows, n: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let runs = x.pieces.map { piece in
+            let all = Operand.full(piece.base, x.ld)
+            return (all, all, all, piece.rows)
+        }
+        columnSums(Lane.Pass.self, runs: runs, n: n, into: out, accumulate: accumulate)
     }
 
     /// `out[j] (+)= Σ_r F(x[r, j], y[r, j], z[r, j])` for `j < n`: the gradient of an operand
@@ -56,21 +65,31 @@ extension Vector {
     /// blocks, each summed over the rows in order, so no sum is cut between threads.
     static func columnSums<F: LaneFunction>(_: F.Type, rows: Int, n: Int, _ x: Operand, _ y: Operand, _ z: Operand,
                                             into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        precondition(!x.isColumn && !y.isColumn && !z.isColumn, "columnSums: a column operand")
+        columnSums(F.self, runs: [(x, y, z, rows)], n: n, into: out, accumulate: accumulate)
+    }
+
+    /// The same over runs of rows one after another, each with its own operands (the pieces of
+    /// a `StackedRows`), every column summed through all runs in order.
+    static func columnSums<F: LaneFunction>(_: F.Type, runs: [(x: Operand, y: Operand, z: Operand, rows: Int)], n: Int,
+                                            into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        precondition(!runs.contains { $0.x.isColumn || $0.y.isColumn || $0.z.isColumn }, "columnSums: a column operand")
+        let rows = runs.reduce(0) { $0 + $1.rows }
         Parallel.forEachRange(n, grain: Swift.max(16, rowKernelGrain / Swift.max(rows, 1))) { columns in
             var j = columns.lowerBound
             // Four blocks at once: four independent sums in flight.
             while j &+ 64 <= columns.upperBound {
                 var s0 = Lanes(), s1 = Lanes(), s2 = Lanes(), s3 = Lanes()
-                var xr = x.base + j, yr = y.base + j, zr = z.base + j
-                for _ in 0..<rows {
-                    s0 += F.apply(load(xr), load(yr), load(zr))
-                    s1 += F.apply(load(xr + 16), load(yr + 16), load(zr + 16))
-                    s2 += F.apply(load(xr + 32), load(yr + 32), load(zr + 32))
-                    s3 += F.apply(load(xr + 48), load(yr + 48), load(zr + 48))
-                    xr += x.rowStride
-                    yr += y.rowStride
-                    zr += z.rowStride
+                for (x, y, z, rows) in runs {
+                    var xr = x.base + j, yr = y.base + j, zr = z.base + j
+                    for _ in 0..<rows {
+                        s0 += F.apply(load(xr), load(yr), load(zr))
+                        s1 += F.apply(load(xr + 16), load(yr + 16), load(zr + 16))
+                        s2 += F.apply(load(xr + 32), load(yr + 32), load(zr + 32))
+                        s3 += F.apply(load(xr + 48), load(yr + 48), load(zr + 48))
+                        xr += x.rowStride
+                        yr += y.rowStride
+                        zr += z.rowStride
+                    }
                 }
                 finish(s0, out + j, accumulate)
                 finish(s1, out + (j &+ 16), accumulate)
@@ -81,12 +100,15 @@ extension Vector {
             while j < columns.upperBound {
                 let width = Swift.min(16, columns.upperBound &- j)
                 var s = Lanes()
-                var xr = x.base + j, yr = y.base + j, zr = z.base + j
-                for _ in 0..<rows {
-                    s += F.apply(loadBlock(xr, width, padding: 0), loadBlock(yr, width, padding: 0), loadBlock(zr, width, padding: 0))
-                    xr += x.rowStride
-                    yr += y.rowStride
-                    zr += z.rowStride
+                for (x, y, z, rows) in runs {
+                    var xr = x.base + j, yr = y.base + j, zr = z.base + j
+                    for _ in 0..<rows {
+                        s += F.apply(loadBlock(xr, width, padding: 0), loadBlock(yr, width, padding: 0),
+                                     loadBlock(zr, width, padding: 0))
+                        xr += x.rowStride
+                        yr += y.rowStride
+                        zr += z.rowStride
+                    }
                 }
                 if width == 16 {
                     finish(s, out + j, accumulate)

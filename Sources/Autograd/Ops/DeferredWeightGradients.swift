@@ -6,7 +6,9 @@
 /// under the parameter, and when the walk is done each parameter's pieces are stacked into
 /// `X = [X_1; …; X_T]` and `∂Y = [∂Y_1; …; ∂Y_T]` for one product `∂W += ∂Yᵀ X` of depth
 /// `T · B`: the same sum, one pass over `∂W`, and a product large enough to share between threads.
-/// A `linear` op's bias waits with its weight: `∂b += Σ_rows ∂Y`, one sum over the stacked `∂Y`.
+/// On a bf16 path the product packs its operands from the pieces where they lie (`StackedRows`);
+/// the float32 kernels read them copied together. A `linear` op's bias waits with its weight:
+/// `∂b += Σ_rows ∂Y`, one sum over the pieces of `∂Y` in order.
 final class DeferredWeightGradients {
     /// Rows from which a piece's product is efficient alone (a Transformer's `B · T` rows, an
     /// RNN's input projection over all steps): the pullback multiplies it at once, while its
@@ -44,21 +46,34 @@ final class DeferredWeightGradients {
             groups[position].pieces.append(piece)
             return
         }
-        let group = Group(weight: weight, transposed: transposed, k: k, n: n, bias: bias, pieces: [piece])
         // The same weight used both ways, or with another bias: a group for each.
         if index[key] == nil { index[key] = groups.count }
-        groups.append(group)
+        groups.append(Group(weight: weight, transposed: transposed, k: k, n: n, bias: bias, pieces: [piece]))
     }
 
     /// Adds every filed gradient into its weight, one product per weight and orientation.
     func flush() {
         for group in groups {
             let rows = group.pieces.reduce(0) { $0 + $1.rows }
+            // A weight without a gradient yet gets it written (β = 0), not zero-filled and added to.
+            let (db, beta) = group.weight.productGradientBuffer()
+            let stackedInputs = StackedRows(pieces: group.pieces.map { (UnsafePointer($0.input.data), $0.rows) }, ld: group.k)
+            let stackedGradients = StackedRows(pieces: group.pieces.map { (UnsafePointer($0.outputGradient.data), $0.rows) },
+                                               ld: group.n)
+            if group.pieces.count > 1, GEMM.readsPieces(stackedInputs, stackedGradients) {
+                if group.transposed {
+                    GEMM.multiply(stackedA: stackedGradients, stackedB: stackedInputs, m: group.n, n: group.k, beta: beta,
+                                  c: db, ldc: group.k)
+                } else {
+                    GEMM.multiply(stackedA: stackedInputs, stackedB: stackedGradients, m: group.k, n: group.n, beta: beta,
+                                  c: db, ldc: group.n)
+                }
+                group.bias?.addBiasGradient(summing: stackedGradients)
+                continue
+            }
             let (inputs, gradients) = group.pieces.count == 1
                 ? (group.pieces[0].input.data, group.pieces[0].outputGradient.data)
                 : stack(group.pieces, rows: rows, k: group.k, n: group.n)
-            // A weight without a gradient yet gets it written (β = 0), not zero-filled and added to.
-            let (db, beta) = group.weight.productGradientBuffer()
             if group.transposed {  // W stored [n, k]: ∂W += ∂Cᵀ·A
                 GEMM.multiply(transposeA: true, transposeB: false, m: group.n, n: group.k, k: rows,
                               a: gradients, lda: group.n, b: inputs, ldb: group.k, beta: beta, c: db, ldc: group.k)

@@ -118,8 +118,13 @@ extension Tensor {
 
     /// `∂b (+)= Σ_r ∂C[r, ·]` into this bias's gradient, for `∂C` `[rows, count]`.
     func addBiasGradient(summing gradient: UnsafePointer<Float>, rows: Int) {
+        addBiasGradient(summing: StackedRows(pieces: [(gradient, rows)], ld: count))
+    }
+
+    /// The same for `∂C` held as pieces of its rows, summed in their order.
+    func addBiasGradient(summing gradient: StackedRows) {
         let (target, accumulate) = gradientBuffer()
-        Vector.columnSums(gradient, rows: rows, n: count, into: target, accumulate: accumulate)
+        Vector.columnSums(gradient, n: count, into: target, accumulate: accumulate)
     }
 
     /// A batch of products `op(self[i])·op(other[i])`.

@@ -78,9 +78,10 @@ void attend_bf16_pack_b_transposed(const float *b, long ldb, long depth, long co
 /// A block of `op(A)`, `op(A)(i, p) = a[i · lda + p]`: `target[i · pairs + q]`, rows up to `padded_rows`.
 void attend_bf16_pack_a_plain(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
                               uint32_t *target);
-/// The same from a stored-transposed `A`, `op(A)(i, p) = a[p · lda + i]`.
+/// The same from a stored-transposed `A`, `op(A)(i, p) = a[p · lda + i]`, with rows `stride`
+/// words apart (≥ `pairs`): a block can be packed in runs of depth, each into its own columns.
 void attend_bf16_pack_a_transposed(const float *a, long lda, long rows, long depth, long pairs, long padded_rows,
-                                   uint32_t *target);
+                                   long stride, uint32_t *target);
 
 /// Throughput probes (`attend bench amx`): `iterations` rounds of twelve independent `vdpbf16ps`
 /// (64 flops each), or of four `tdpbf16ps` (16,384 flops each; configure the thread first).
