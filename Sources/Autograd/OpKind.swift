@@ -9,7 +9,7 @@ public enum OpKind: String, CaseIterable, Sendable {
     // Activations.swift
     case exp, log, sqrt, tanh, sigmoid, relu, gelu
     // MatMul.swift
-    case matmul, linear, batchedMatmul
+    case matmul, linear, linearReLU, batchedMatmul
     // Softmax.swift
     case softmax, logSoftmax
     // Losses.swift

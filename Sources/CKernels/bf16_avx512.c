@@ -6,7 +6,7 @@
 
 ATTEND_AVX512BF16
 static inline void store_row(__m512 low, __m512 high, float *row, float alpha, float beta, __mmask16 ml, __mmask16 mh,
-                             const float *bias) {
+                             const float *bias, int relu) {
     __m512 va = _mm512_set1_ps(alpha);
     low = _mm512_mul_ps(low, va);
     high = _mm512_mul_ps(high, va);
@@ -19,6 +19,10 @@ static inline void store_row(__m512 low, __m512 high, float *row, float alpha, f
         low = _mm512_add_ps(low, _mm512_maskz_loadu_ps(ml, bias));
         high = _mm512_add_ps(high, _mm512_maskz_loadu_ps(mh, bias + 16));
     }
+    if (relu) {
+        low = _mm512_max_ps(low, _mm512_setzero_ps());
+        high = _mm512_max_ps(high, _mm512_setzero_ps());
+    }
     _mm512_mask_storeu_ps(row, ml, low);
     _mm512_mask_storeu_ps(row + 16, mh, high);
 }
@@ -27,7 +31,8 @@ static inline void store_row(__m512 low, __m512 high, float *row, float alpha, f
 // (each 16 lanes × 2 products).
 ATTEND_AVX512BF16
 void attend_bf16_tile_avx512(long pairs, const uint32_t *a, long a_stride, const uint32_t *b,
-                             float *c, long ldc, float alpha, float beta, long rows, long columns, const float *bias) {
+                             float *c, long ldc, float alpha, float beta, long rows, long columns, const float *bias,
+                             int relu) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
            c61 = c00, c70 = c00, c71 = c00;
@@ -48,12 +53,12 @@ void attend_bf16_tile_avx512(long pairs, const uint32_t *a, long a_stride, const
     }
     // Only the tile's first `rows` rows and `columns` columns are C's: masked stores, no scratch.
     const __mmask16 ml = attend_first_lanes(columns), mh = attend_first_lanes(columns - 16);
-    store_row(c00, c01, c, alpha, beta, ml, mh, bias);
-    if (rows > 1) store_row(c10, c11, c + ldc, alpha, beta, ml, mh, bias);
-    if (rows > 2) store_row(c20, c21, c + 2 * ldc, alpha, beta, ml, mh, bias);
-    if (rows > 3) store_row(c30, c31, c + 3 * ldc, alpha, beta, ml, mh, bias);
-    if (rows > 4) store_row(c40, c41, c + 4 * ldc, alpha, beta, ml, mh, bias);
-    if (rows > 5) store_row(c50, c51, c + 5 * ldc, alpha, beta, ml, mh, bias);
-    if (rows > 6) store_row(c60, c61, c + 6 * ldc, alpha, beta, ml, mh, bias);
-    if (rows > 7) store_row(c70, c71, c + 7 * ldc, alpha, beta, ml, mh, bias);
+    store_row(c00, c01, c, alpha, beta, ml, mh, bias, relu);
+    if (rows > 1) store_row(c10, c11, c + ldc, alpha, beta, ml, mh, bias, relu);
+    if (rows > 2) store_row(c20, c21, c + 2 * ldc, alpha, beta, ml, mh, bias, relu);
+    if (rows > 3) store_row(c30, c31, c + 3 * ldc, alpha, beta, ml, mh, bias, relu);
+    if (rows > 4) store_row(c40, c41, c + 4 * ldc, alpha, beta, ml, mh, bias, relu);
+    if (rows > 5) store_row(c50, c51, c + 5 * ldc, alpha, beta, ml, mh, bias, relu);
+    if (rows > 6) store_row(c60, c61, c + 6 * ldc, alpha, beta, ml, mh, bias, relu);
+    if (rows > 7) store_row(c70, c71, c + 7 * ldc, alpha, beta, ml, mh, bias, relu);
 }

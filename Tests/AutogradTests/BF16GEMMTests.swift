@@ -100,7 +100,9 @@ final class BF16GEMMTests: XCTestCase {
     /// `bias:` adds the same row to every row of `C` on every path: in the AVX512-BF16 tile's
     /// stores, elsewhere through rows seeded with it; with `B` packed beforehand or not, over
     /// several depth blocks (the bias must be added once), edges, thin shapes and two threads.
-    func testBiasIsAddedToEveryRowOnEveryPath() throws {
+    /// `relu:` then gives `max(C, 0)` of the same values (the tile rectifies only its last depth
+    /// block's stores: an earlier block's partial sums may be negative).
+    func testBiasAndReLUOnEveryPath() throws {
         var paths: [(MatrixPath, GEMM.AMXKernel)] = [(.fp32, .hardware)]
         if let best = MatrixPath.bestBF16 { paths.append((best, .hardware)) }
         if MatrixPath.avx512bf16.isAvailable { paths.append((.amx, GEMM.AMXKernel(configure: {}, block: emulatedAMXBlock))) }
@@ -115,19 +117,25 @@ final class BF16GEMMTests: XCTestCase {
                     let b = (0..<k * n).map { _ in generator.uniform(-1, 1) }
                     let bias = (0..<n).map { _ in generator.uniform(-2, 2) }
                     let ldb = transposeB ? k : n
-                    var plain = [Float](repeating: .nan, count: m * n), biased = plain
+                    var plain = [Float](repeating: .nan, count: m * n)
                     GEMM.multiply(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: ldb,
                                   c: &plain, ldc: n)
-                    b.withUnsafeBufferPointer { bp in
-                        let packed = packs ? PackedMatrix(transposed: transposeB, k: k, n: n, b: bp.baseAddress!, ldb: ldb) : nil
-                        if let packed {
-                            GEMM.multiply(transposeA: false, m: m, n: n, k: k, a: a, lda: k, packedB: packed, fallback: bp.baseAddress!,
-                                          ldb: ldb, c: &biased, ldc: n, bias: bias)
-                        } else {
-                            GEMM.multiply(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: k,
-                                          b: bp.baseAddress!, ldb: ldb, c: &biased, ldc: n, bias: bias)
+                    func product(relu: Bool) -> [Float] {
+                        var c = [Float](repeating: .nan, count: m * n)
+                        b.withUnsafeBufferPointer { bp in
+                            if packs, let packed = PackedMatrix(transposed: transposeB, k: k, n: n, b: bp.baseAddress!, ldb: ldb) {
+                                GEMM.multiply(transposeA: false, m: m, n: n, k: k, a: a, lda: k, packedB: packed, fallback: bp.baseAddress!,
+                                              ldb: ldb, c: &c, ldc: n, bias: bias, relu: relu)
+                            } else {
+                                GEMM.multiply(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: k,
+                                              b: bp.baseAddress!, ldb: ldb, c: &c, ldc: n, bias: bias, relu: relu)
+                            }
                         }
+                        return c
                     }
+                    let biased = product(relu: false), rectified = product(relu: true)
+                    XCTAssertEqual(rectified, biased.map { max($0, 0) },
+                                   "relu: \(path) \(m)×\(n)×\(k) transposeB \(transposeB) packed \(packs) threads \(threads)")
                     var worst: Float = 0
                     for i in 0..<m { for j in 0..<n {
                         let expected = plain[i * n + j] + bias[j]

@@ -51,6 +51,43 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// `linearReLU` is `linear` then `relu`, to the bit, values and gradients, on the float32
+    /// path and the best bf16 one (whose tile rectifies as it stores): thin and wide, over several
+    /// bf16 depth blocks, with a weight packed for the scope or not.
+    func testLinearReLUMatchesLinearThenReLU() {
+        let saved = GEMM.path
+        defer { GEMM.path = saved }
+        var g = SeededGenerator(seed: 18)
+        for path in [MatrixPath.fp32] + (MatrixPath.bestBF16.map { [$0] } ?? []) {
+            GEMM.path = path
+            for (rows, inputs, outputs) in [(3, 4, 5), (70, 33, 40), (64, 1030, 96)] {
+                let parameters = [random([rows, inputs], &g), random([outputs, inputs], &g), random([outputs], &g)]
+                for frozen in [false, true] {
+                    func run(_ body: @escaping ([Tensor]) -> Tensor) -> ([Tensor]) -> Tensor {
+                        { x in frozen ? withFrozenParameters { body(x) } : body(x) }
+                    }
+                    assertSameValuesAndGradients(parameters, tolerance: 0,
+                                                 fused: run { $0[0].linearReLU($0[1], bias: $0[2]) },
+                                                 composed: run { $0[0].linear($0[1], bias: $0[2]).relu() })
+                }
+            }
+        }
+    }
+
+    /// `layerNorm(adding:)` is the sum then `layerNorm`, to the bit, values and gradients: widths
+    /// below and across 16 lanes, enough rows to split between threads, a term added to itself.
+    func testLayerNormOfASumMatchesAddThenLayerNorm() {
+        var g = SeededGenerator(seed: 19)
+        for (rows, width) in [(3, 6), (70, 40), (1280, 256)] {
+            let inputs = [random([rows, width], &g), random([rows, width], &g), random([width], &g), random([width], &g)]
+            assertSameValuesAndGradients(inputs, tolerance: 0, fused: { $0[0].layerNorm(adding: $0[1], gain: $0[2], bias: $0[3]) },
+                                         composed: { ($0[0] + $0[1]).layerNorm(gain: $0[2], bias: $0[3]) })
+            assertSameValuesAndGradients(inputs, tolerance: 0,
+                                         fused: { $0[0].layerNorm(adding: $0[0], gain: $0[2], bias: $0[3]) * $0[1] },
+                                         composed: { ($0[0] + $0[0]).layerNorm(gain: $0[2], bias: $0[3]) * $0[1] })
+        }
+    }
+
     /// Widths below, at and across the 16 lanes; batches long enough to be split between threads.
     func testAttentionContextMatchesComposedForm() {
         var g = SeededGenerator(seed: 16)

@@ -53,6 +53,21 @@ final class GradientCheckTests: XCTestCase {
                 }
             },
         ],
+        // Small weights and biases of ±0.5…1 keep every pre-activation at least 0.2 from ReLU's kink,
+        // where a finite difference would not see the derivative: some units on, some off.
+        .linearReLU: [
+            { g in check([random([3, 4], &g), random([5, 4], &g, -0.05, 0.05), awayFromKink([5], &g)]) { $0[0].linearReLU($0[1], bias: $0[2]) } },
+            // 600 rows: ∂W and ∂b multiplied at once, not deferred.
+            { g in
+                check([random([2, 300, 3], &g), random([4, 3], &g, -0.05, 0.05), awayFromKink([4], &g)]) { $0[0].linearReLU($0[1], bias: $0[2]) }
+            },
+            // Used twice: ∂W and ∂b wait and are summed over both uses.
+            { g in
+                check([random([3, 4], &g), random([4, 4], &g, -0.05, 0.05), awayFromKink([4], &g)]) { p in
+                    p[0].linearReLU(p[1], bias: p[2]).linearReLU(p[1], bias: p[2])
+                }
+            },
+        ],
         .batchedMatmul: [
             { g in check([random([2, 3, 4], &g), random([2, 4, 5], &g)]) { $0[0].batchedMatmul($0[1]) } },
             { g in check([random([2, 4, 3], &g), random([2, 4, 5], &g)]) { $0[0].batchedMatmul($0[1], transposeA: true) } },
@@ -114,6 +129,17 @@ final class GradientCheckTests: XCTestCase {
         .sumAll: [{ g in check([random([3, 4], &g)]) { ($0[0] * $0[0]).sum() } }],
         .layerNorm: [
             { g in check([random([3, 6], &g), random([6], &g), random([6], &g)]) { $0[0].layerNorm(gain: $0[1], bias: $0[2]) } },
+            // With a residual added first: both terms get ∂(x + r); a term added to itself gets it twice.
+            { g in
+                check([random([3, 6], &g), random([3, 6], &g), random([6], &g), random([6], &g)]) {
+                    $0[0].layerNorm(adding: $0[1], gain: $0[2], bias: $0[3])
+                }
+            },
+            { g in
+                check([random([2, 5], &g), random([5], &g), random([5], &g)]) { p in
+                    p[0].layerNorm(adding: p[0], gain: p[1], bias: p[2]) * p[0]
+                }
+            },
         ],
         .dropout: [
             { g in
@@ -290,6 +316,13 @@ private func check(_ inputs: [Tensor], _ function: ([Tensor]) -> Tensor) -> Grad
 /// Uniform in `[low, high)`.
 func random(_ shape: [Int], _ generator: inout SeededGenerator, _ low: Float = -1, _ high: Float = 1) -> Tensor {
     Tensor.uniform(shape, low: low, high: high, generator: &generator)
+}
+
+/// Uniform with `0.5 ≤ |x| < 1`, both signs: a bias that keeps a ReLU unit on or off.
+private func awayFromKink(_ shape: [Int], _ generator: inout SeededGenerator) -> Tensor {
+    let t = random(shape, &generator, 0.5, 1)
+    for i in 0..<t.count where i % 2 == 1 { t.data[i] = -t.data[i] }
+    return t
 }
 
 /// Uniform with `|x| ≥ 0.2`, away from the kink of relu.

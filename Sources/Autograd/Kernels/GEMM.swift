@@ -42,14 +42,17 @@ public enum GEMM {
     /// With `beta == 0` the old contents of `C` are never read (they may be NaN); with `k == 0`
     /// or `alpha == 0`, `C = beta · C`. Only the `m × n` entries of `C` are written, never the
     /// padding past `n` in each row. Safe to call from several threads at once on disjoint `C`s.
-    /// A `bias` (`n` values, with `beta == 0`) is added to every row: `C = alpha · op(A) · op(B) + bias`.
+    /// A `bias` (`n` values, with `beta == 0`) is added to every row: `C = alpha · op(A) · op(B) + bias`;
+    /// with `relu`, `C = max(alpha · op(A) · op(B) + bias, 0)`.
     public static func multiply(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, relu: Bool = false
     ) {
         guard m > 0, n > 0 else { return }
         let (beta, bias) = placeBias(bias, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
+        let tileRectifies = relu && tileFinishes(m: m, n: n, k: k, alpha: alpha)
+        defer { if relu && !tileRectifies { rectify(m: m, n: n, c: c, ldc: ldc) } }
         guard k > 0, alpha != 0 else {
             scale(m: m, n: n, by: beta, c: c, ldc: ldc)
             return
@@ -67,7 +70,7 @@ public enum GEMM {
             let packed = packBF16B(path: path, transposeB: transposeB, k: k, n: n, b: b, ldb: ldb,
                                    into: GEMMWorkspace.current.packedWordsB(count: count))
             multiplyBF16(path: path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                         b: packed, beta: beta, c: c, ldc: ldc, bias: bias)
+                         b: packed, beta: beta, c: c, ldc: ldc, bias: bias, relu: tileRectifies)
             return
         }
         run(Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
@@ -82,7 +85,7 @@ public enum GEMM {
                           c: UnsafeMutablePointer<Float>, ldc: Int) -> (beta: Float, bias: UnsafePointer<Float>?) {
         guard let bias else { return (beta, nil) }
         precondition(beta == 0, "GEMM.multiply: a bias needs beta = 0")
-        if path == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0 { return (0, bias) }
+        if tileFinishes(m: m, n: n, k: k, alpha: alpha) { return (0, bias) }
         let row = Vector.Operand.row(bias)
         if ldc == n {
             Vector.map(Lane.Pass.self, rows: m, n: n, row, row, row, into: c, accumulate: false)
@@ -90,6 +93,19 @@ public enum GEMM {
             for i in 0..<m { (c + i &* ldc).update(from: bias, count: n) }
         }
         return (1, nil)
+    }
+
+    /// Whether the AVX512-BF16 tile's stores finish the product (adding the bias, rectifying):
+    /// packed products of more than 4 rows and columns on that path.
+    static func tileFinishes(m: Int, n: Int, k: Int, alpha: Float) -> Bool {
+        path == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0
+    }
+
+    /// `C = max(C, 0)` over the `m × n` entries: the ReLU of a product the tile did not finish.
+    static func rectify(m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        Parallel.forEachRange(m, grain: Swift.max(1, Parallel.elementGrain / Swift.max(n, 1)), alignment: 1) { rows in
+            for i in rows { Vector.relu(c + i &* ldc, c + i &* ldc, n) }
+        }
     }
 
     /// The float32 product with `op(B)` packed beforehand.

@@ -61,13 +61,14 @@ extension GEMM {
     static func multiplyBF16(
         path: MatrixPath, transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: BF16PackedMatrix,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, relu: Bool = false,
         stackedA: StackedRows? = nil
     ) {
-        precondition(bias == nil || path == .avx512bf16, "multiplyBF16: only the AVX512-BF16 tile adds a bias")
+        precondition((bias == nil && !relu) || path == .avx512bf16, "multiplyBF16: only the AVX512-BF16 tile adds a bias or rectifies")
         var product = BF16Product(tile: BF16Tile(path: path), transposeA: transposeA, m: m, n: n, k: k,
                                   alpha: alpha, a: a, lda: lda, b: b, beta: beta, c: c, ldc: ldc)
         product.bias = bias
+        product.relu = relu
         product.stackedA = stackedA
         let threads = Parallel.threadCount
         if threads > 1, m &* n &* k >= parallelThreshold, let parts = product.split(threads: threads) {
@@ -90,6 +91,8 @@ private struct BF16Product {
     let c: UnsafeMutablePointer<Float>, ldc: Int
     /// Added to every row of `C` by the first depth block's tiles (AVX512-BF16 only), or `nil`.
     var bias: UnsafePointer<Float>? = nil
+    /// Whether the last depth block's tiles store `max(C, 0)` (AVX512-BF16 only).
+    var relu = false
     /// `A` (stored transposed) as pieces of its depth, packed from where they lie; `a` is unused.
     var stackedA: StackedRows? = nil
     var rows: Range<Int> = 0..<0
@@ -155,7 +158,8 @@ private struct BF16Product {
                             kernel(pairs: pairs, a: packedA + ir &* pairs, b: b.panel(block: block, column: jr),
                                    rows: min(mr, blockRows &- ir), columns: min(32, columns.upperBound &- jr),
                                    c: c + ((ic &+ ir) &* ldc &+ jr), beta: blockBeta,
-                                   bias: block == 0 ? bias.map { $0 + jr } : nil, workspace: workspace)
+                                   bias: block == 0 ? bias.map { $0 + jr } : nil, relu: relu && block == b.depthBlocks - 1,
+                                   workspace: workspace)
                         }
                     }
                     jc &+= sweepColumns
@@ -169,9 +173,10 @@ private struct BF16Product {
     /// stores; an AMX block that is not whole goes through the workspace's scratch block.
     @inline(__always)
     private func kernel(pairs: Int, a: UnsafePointer<UInt32>, b: UnsafePointer<UInt32>, rows: Int, columns: Int,
-                        c: UnsafeMutablePointer<Float>, beta: Float, bias: UnsafePointer<Float>?, workspace: GEMMWorkspace) {
+                        c: UnsafeMutablePointer<Float>, beta: Float, bias: UnsafePointer<Float>?, relu: Bool,
+                        workspace: GEMMWorkspace) {
         guard tile.path == .amx else {
-            attend_bf16_tile_avx512(pairs, a, pairs, b, c, ldc, alpha, beta, rows, columns, bias)
+            attend_bf16_tile_avx512(pairs, a, pairs, b, c, ldc, alpha, beta, rows, columns, bias, relu ? 1 : 0)
             return
         }
         let whole = rows == tile.rows && columns == 32

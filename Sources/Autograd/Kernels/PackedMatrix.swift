@@ -76,25 +76,27 @@ struct FP32PackedMatrix {
 }
 
 extension GEMM {
-    /// `C = alpha · op(A) · B + beta · C` (`+ bias` on every row, as the other `multiply`) with
+    /// `C = alpha · op(A) · B + beta · C` (`+ bias` on every row, and `relu`, as the other `multiply`) with
     /// `B` already packed; if the path changed since it was packed, the product packs afresh
     /// from `fallback`.
     public static func multiply(
         transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         packedB: PackedMatrix, fallback b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, relu: Bool = false
     ) {
         let unpacked = GEMM.allowsUnpacked && min(m, n) <= 4 && !packedB.path.isBF16
         guard packedB.path == GEMM.path, packedB.k == k, packedB.n == n, m > 0, alpha != 0, !unpacked else {
             multiply(transposeA: transposeA, transposeB: packedB.transposed, m: m, n: n, k: k, alpha: alpha,
-                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, bias: bias)
+                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, bias: bias, relu: relu)
             return
         }
         let (beta, bias) = placeBias(bias, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
+        let tileRectifies = relu && tileFinishes(m: m, n: n, k: k, alpha: alpha)
+        defer { if relu && !tileRectifies { rectify(m: m, n: n, c: c, ldc: ldc) } }
         switch packedB.layout {
         case .bf16(let packed):
             multiplyBF16(path: packedB.path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                         b: packed, beta: beta, c: c, ldc: ldc, bias: bias)
+                         b: packed, beta: beta, c: c, ldc: ldc, bias: bias, relu: tileRectifies)
         case .fp32(let packed):
             multiplyFP32(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                          prepackedB: packed, beta: beta, c: c, ldc: ldc)

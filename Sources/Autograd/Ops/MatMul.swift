@@ -11,16 +11,17 @@ private struct ProductShape {
     var lda: Int { transposeA ? m : k }
     var ldb: Int { transposeB ? k : n }
 
-    /// `c[m, n] = op(a)·op(b) (+ bias on every row)`; `packedB`, if any, is `op(b)` packed.
+    /// `c[m, n] = op(a)·op(b) (+ bias on every row, then max(·, 0) with relu)`; `packedB`, if
+    /// any, is `op(b)` packed.
     func forward(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                 bias: UnsafePointer<Float>? = nil, packedB: PackedMatrix? = nil) {
+                 bias: UnsafePointer<Float>? = nil, relu: Bool = false, packedB: PackedMatrix? = nil) {
         if let packedB {
             GEMM.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda,
-                          packedB: packedB, fallback: b, ldb: ldb, c: c, ldc: n, bias: bias)
+                          packedB: packedB, fallback: b, ldb: ldb, c: c, ldc: n, bias: bias, relu: relu)
             return
         }
         GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: n, bias: bias)
+                      a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: n, bias: bias, relu: relu)
     }
 
     /// `∂A += ∂C·op(B)ᵀ`, stored as `A` is; `packedBᵀ`, if any, is `op(b)ᵀ` packed.
@@ -76,7 +77,20 @@ extension Tensor {
         return product(weight, transposeA: false, transposeB: true, bias: bias, kind: .linear)
     }
 
-    /// `op(self)·op(other)`, plus `bias` along every row when given (only without `transposeA`).
+    /// `relu(self · Wᵀ + b)`, a linear layer and its ReLU in one op (a Transformer's first
+    /// feed-forward layer): the AVX512-BF16 tile rectifies as it stores, so the activation is
+    /// written once, not written, read and written again. The pullback masks the gradient,
+    /// `∂z = ∂y ⊙ [y > 0]`, and goes on as `linear`'s with `∂z`.
+    public func linearReLU(_ weight: Tensor, bias: Tensor?) -> Tensor {
+        if let bias {
+            precondition(bias.rank == 1 && weight.rank == 2 && bias.count == weight.shape[0],
+                         "linearReLU: bias \(bias.shape) for weight \(weight.shape)")
+        }
+        return product(weight, transposeA: false, transposeB: true, bias: bias, kind: .linearReLU)
+    }
+
+    /// `op(self)·op(other)`, plus `bias` along every row when given (only without `transposeA`),
+    /// rectified for `.linearReLU`.
     private func product(_ other: Tensor, transposeA: Bool, transposeB: Bool, bias: Tensor?, kind: OpKind) -> Tensor {
         let a = self, b = other
         precondition(b.rank == 2 && (a.rank == 2 || (a.rank > 2 && !transposeA)),
@@ -89,10 +103,14 @@ extension Tensor {
         let outShape = a.rank > 2 ? Array(a.shape.dropLast()) + [n] : [m, n]
         let out = Tensor(uninitializedShape: outShape)
         // A parameter's packed form is kept for the scope's later products (`withFrozenParameters`).
-        product.forward(a.data, b.data, out.data, bias: bias.map { UnsafePointer($0.data) },
+        let relu = kind == .linearReLU
+        product.forward(a.data, b.data, out.data, bias: bias.map { UnsafePointer($0.data) }, relu: relu,
                         packedB: FrozenParameters.packed(b, transposed: transposeB))
         let inputs = bias.map { [a, b, $0] } ?? [a, b]
-        return Tape.record(kind, output: out, inputs: inputs) { gradient in
+        return Tape.record(kind, output: out, inputs: inputs) { outputGradient in
+            // ∂z = ∂y ⊙ [y > 0] before the ReLU, into a tensor of its own: a pullback does not
+            // write into the gradient it receives (`accumulateGradient` may share it).
+            let gradient = relu ? out.rectifiedGradient(outputGradient) : outputGradient
             // A fresh gradient buffer is written (β = 0), not zero-filled and added to.
             if a.requiresGrad {
                 let (da, beta) = a.productGradientBuffer()
@@ -114,6 +132,13 @@ extension Tensor {
             }
             biasGradient?.addBiasGradient(summing: gradient.data, rows: m)
         }
+    }
+
+    /// `g ⊙ [self > 0]` for `self` the output of a ReLU, as a new tensor.
+    private func rectifiedGradient(_ g: Tensor) -> Tensor {
+        let masked = Tensor(uninitializedShape: shape), y = Vector.Operand.full(data, count)
+        Vector.map(Lane.ReluGradient.self, rows: 1, n: count, .full(g.data, count), y, y, into: masked.data, accumulate: false)
+        return masked
     }
 
     /// `∂b (+)= Σ_r ∂C[r, ·]` into this bias's gradient, for `∂C` `[rows, count]`.

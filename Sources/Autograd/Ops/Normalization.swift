@@ -15,22 +15,44 @@ extension Tensor {
     ///   - gain: γ, `[D]`.
     ///   - bias: β, `[D]`.
     public func layerNorm(gain: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> Tensor {
+        layerNorm(of: [self], gain: gain, bias: bias, epsilon: epsilon)
+    }
+
+    /// `layerNorm(self + residual)`, the post-norm Transformer's `LayerNorm(x + Sublayer(x))`,
+    /// in one op: each row's sum is formed in a row buffer as it is normalised, never stored, and
+    /// the pullback writes `∂(x + r)` into both gradients from the same row.
+    public func layerNorm(adding residual: Tensor, gain: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> Tensor {
+        precondition(residual.shape == shape, "layerNorm(adding:): x \(shape), residual \(residual.shape)")
+        return layerNorm(of: residual === self ? [self, self] : [self, residual], gain: gain, bias: bias, epsilon: epsilon)
+    }
+
+    /// The layer norm of the sum of `terms` (one or two tensors of the same shape).
+    private func layerNorm(of terms: [Tensor], gain: Tensor, bias: Tensor, epsilon: Float) -> Tensor {
         let width = shape.last ?? 1
         precondition(gain.shape == [width] && bias.shape == [width], "layerNorm: x \(shape), gain \(gain.shape), bias \(bias.shape)")
-        let x = self, rows = count / width
+        let rows = count / width
         let normalized = Tensor(uninitializedShape: shape)  // x̂, kept for the pullback
         let inverseDeviation = Tensor(uninitializedShape: [rows])  // 1/s per row
         let out = Tensor(uninitializedShape: shape)
         Parallel.forEachRange(rows, grain: Swift.max(1, Parallel.elementGrain / Swift.max(width, 1)), alignment: 1) { range in
-            for r in range {
-                let offset = r &* width
-                inverseDeviation.data[r] = LayerNormRows.forward(x.data + offset, gain.data, bias.data, epsilon: epsilon,
-                                                                 normalized.data + offset, out.data + offset, width)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: terms.count > 1 ? width : 0) { sum in
+                for r in range {
+                    let offset = r &* width
+                    var x = UnsafePointer(terms[0].data + offset)
+                    if terms.count > 1 {
+                        Vector.add(x, terms[1].data + offset, sum.baseAddress!, width)
+                        x = UnsafePointer(sum.baseAddress!)
+                    }
+                    inverseDeviation.data[r] = LayerNormRows.forward(x, gain.data, bias.data, epsilon: epsilon,
+                                                                     normalized.data + offset, out.data + offset, width)
+                }
             }
         }
-        return Tape.record(.layerNorm, output: out, inputs: [x, gain, bias]) { gradient in
+        var inputs = terms.first === terms.last ? [terms[0]] : terms
+        inputs += [gain, bias]
+        return Tape.record(.layerNorm, output: out, inputs: inputs) { gradient in
             LayerNormRows.backward(rows: rows, width: width, g: gradient.data, normalized: normalized.data,
-                                   inverseDeviation: inverseDeviation.data, x: x, gain: gain, bias: bias)
+                                   inverseDeviation: inverseDeviation.data, terms: terms, gain: gain, bias: bias)
         }
     }
 }
@@ -83,9 +105,11 @@ enum LayerNormRows {
         return inverse
     }
 
+    /// `∂x` goes to every term of the normalised sum (twice to one passed twice).
     static func backward(rows: Int, width: Int, g: UnsafePointer<Float>, normalized: UnsafePointer<Float>,
-                         inverseDeviation: UnsafePointer<Float>, x: Tensor, gain: Tensor, bias: Tensor) {
-        let dx = x.requiresGrad ? x.gradientBuffer() : nil
+                         inverseDeviation: UnsafePointer<Float>, terms: [Tensor], gain: Tensor, bias: Tensor) {
+        // Made here, on the calling thread, in order: a term passed twice is stored into, then added to.
+        let targets = terms.compactMap { $0.requiresGrad ? $0.gradientBuffer() : nil }
         let wantsParameters = gain.requiresGrad || bias.requiresGrad
         let chunks = Parallel.fixedChunks(rows, chunkSize: chunk)
         // Per chunk: Σ g ⊙ x̂ (width), then Σ g (width).
@@ -97,12 +121,21 @@ enum LayerNormRows {
             if wantsParameters {
                 sumGN.update(repeating: 0, count: 2 &* width)
             }
-            for r in range {
-                let offset = r &* width
-                if wantsParameters { accumulateParameterGradients(g + offset, normalized + offset, sumGN, sumG, width) }
-                if let dx {
-                    inputGradient(g + offset, normalized + offset, gamma, inverseDeviation[r], dx.pointer + offset,
-                                  accumulate: dx.accumulate, width)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: targets.count > 1 ? width : 0) { row in
+                for r in range {
+                    let offset = r &* width
+                    if wantsParameters { accumulateParameterGradients(g + offset, normalized + offset, sumGN, sumG, width) }
+                    if targets.count == 1 {
+                        inputGradient(g + offset, normalized + offset, gamma, inverseDeviation[r], targets[0].pointer + offset,
+                                      accumulate: targets[0].accumulate, width)
+                    } else if targets.count > 1 {
+                        // ∂(x + r) once, into each term's gradient.
+                        inputGradient(g + offset, normalized + offset, gamma, inverseDeviation[r], row.baseAddress!, accumulate: false, width)
+                        for target in targets {
+                            let to = target.pointer + offset
+                            if target.accumulate { Vector.add(to, row.baseAddress!, to, width) } else { to.update(from: row.baseAddress!, count: width) }
+                        }
+                    }
                 }
             }
         }

@@ -45,9 +45,11 @@ static inline uint16_t attend_first_lanes(long n) {
 /// the lower-indexed in the low half): `a[i · a_stride + q]` is row `i`'s pair `q`;
 /// `b[q · 32 + j]` is column `j`'s pair `q`. `beta == 0` never reads `C`. Only the first `rows`
 /// (≥ 1) rows and `columns` (1 … 32) columns of the tile are read and written: the rest of an
-/// edge tile is padding. A `bias` (the tile's `columns` values, or NULL) is added to every row.
+/// edge tile is padding. A `bias` (the tile's `columns` values, or NULL) is added to every row,
+/// and with `relu` the stored values are `max(·, 0)` (for the last depth block's stores only).
 void attend_bf16_tile_avx512(long pairs, const uint32_t *a, long a_stride, const uint32_t *b,
-                             float *c, long ldc, float alpha, float beta, long rows, long columns, const float *bias);
+                             float *c, long ldc, float alpha, float beta, long rows, long columns, const float *bias,
+                             int relu);
 
 /// Rows and columns of the AMX block: two 16-row tiles of `A` times two 16-column tiles of `B`.
 #define ATTEND_AMX_BLOCK 32

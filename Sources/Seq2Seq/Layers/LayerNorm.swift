@@ -16,4 +16,9 @@ public final class LayerNorm: Module {
 
     /// - Parameter x: `[…, D]`. - Returns: `[…, D]`.
     public func callAsFunction(_ x: Tensor) -> Tensor { x.layerNorm(gain: weight, bias: bias) }
+
+    /// `LayerNorm(x + residual)`, the sum never stored. - Returns: `[…, D]`.
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
+        x.layerNorm(adding: residual, gain: weight, bias: bias)
+    }
 }

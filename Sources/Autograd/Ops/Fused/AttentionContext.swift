@@ -83,28 +83,42 @@ private struct ContextRows {
     /// `∂α_bs (+)= ∂c_b · h̄_bs` and `∂h̄_bs (+)= α_bs ∂c_b` for the batch entries `batch`.
     func backward(_ batch: Range<Int>, g: UnsafePointer<Float>, alpha: UnsafePointer<Float>, values: UnsafePointer<Float>,
                   dAlpha: GradientBuffer?, dValues: GradientBuffer?) {
-        for b in batch {
-            let gb = g + b &* width, weights = alpha + b &* length
-            for s in 0..<length {
-                let row = b &* length &+ s, offset = row &* width
-                let h = values + offset, a = Lanes(repeating: read(weights[s]))
-                var dot = Lanes()
-                var j = 0
-                while j < width {
-                    let n = Swift.min(16, width &- j)
-                    let gv = read(gb + j, n)
-                    if dAlpha != nil { dot = dot.addingProduct(gv, read(h + j, n)) }
-                    if let dValues {
-                        let target = dValues.pointer + (offset &+ j)
-                        Vector.storeBlock(dValues.accumulate ? Vector.loadBlock(target, n, padding: 0).addingProduct(a, gv) : a * gv,
-                                          target, n)
-                    }
-                    j &+= 16
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { operand in
+            for b in batch { backward(b, g: g, operand: operand.baseAddress!, alpha: alpha, values: values, dAlpha: dAlpha, dValues: dValues) }
+        }
+    }
+
+    /// Batch entry `b` of `backward`; `operand` holds `width` floats, for `∂c_b` as read.
+    @inline(__always)
+    private func backward(_ b: Int, g: UnsafePointer<Float>, operand: UnsafeMutablePointer<Float>, alpha: UnsafePointer<Float>,
+                          values: UnsafePointer<Float>, dAlpha: GradientBuffer?, dValues: GradientBuffer?) {
+        // ∂c_b as the products read it, rounded once rather than once per source position.
+        var column = 0
+        while column < width {
+            let n = Swift.min(16, width &- column)
+            Vector.storeBlock(read(g + (b &* width &+ column), n), operand + column, n)
+            column &+= 16
+        }
+        let gb = UnsafePointer(operand), weights = alpha + b &* length
+        for s in 0..<length {
+            let row = b &* length &+ s, offset = row &* width
+            let h = values + offset, a = Lanes(repeating: read(weights[s]))
+            var dot = Lanes()
+            var j = 0
+            while j < width {
+                let n = Swift.min(16, width &- j)
+                let gv = Vector.loadBlock(gb + j, n, padding: 0)
+                if dAlpha != nil { dot = dot.addingProduct(gv, read(h + j, n)) }
+                if let dValues {
+                    let target = dValues.pointer + (offset &+ j)
+                    Vector.storeBlock(dValues.accumulate ? Vector.loadBlock(target, n, padding: 0).addingProduct(a, gv) : a * gv,
+                                      target, n)
                 }
-                if let dAlpha {
-                    let value = Vector.laneSum(dot)
-                    dAlpha.pointer[row] = dAlpha.accumulate ? dAlpha.pointer[row] + value : value
-                }
+                j &+= 16
+            }
+            if let dAlpha {
+                let value = Vector.laneSum(dot)
+                dAlpha.pointer[row] = dAlpha.accumulate ? dAlpha.pointer[row] + value : value
             }
         }
     }

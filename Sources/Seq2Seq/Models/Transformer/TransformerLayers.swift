@@ -14,8 +14,8 @@ struct Residual {
 
     /// The layer's output given the sublayer's.
     func output(_ x: Tensor, _ sublayer: Tensor, _ norm: LayerNorm, _ context: inout ForwardContext) -> Tensor {
-        let sum = x + context.dropout(sublayer, dropout)
-        return placement == .post ? norm(sum) : sum
+        let added = context.dropout(sublayer, dropout)
+        return placement == .post ? norm(x, adding: added) : x + added
     }
 }
 
@@ -37,8 +37,9 @@ final class FeedForward: Module {
 
     /// - Parameter x: `[B, T, D]`. - Returns: `[B, T, D]`.
     func callAsFunction(_ x: Tensor, context: inout ForwardContext) -> Tensor {
-        let hidden = linear1(x)
-        return linear2(context.dropout(activation == .relu ? hidden.relu() : hidden.gelu(), dropout))
+        // ReLU in the product's stores (one op); GELU after it.
+        let hidden = activation == .relu ? x.linearReLU(linear1.weight, bias: linear1.bias) : linear1(x).gelu()
+        return linear2(context.dropout(hidden, dropout))
     }
 }
 
