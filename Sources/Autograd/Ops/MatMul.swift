@@ -69,24 +69,21 @@ extension Tensor {
     /// (the AVX512-BF16 tile as it stores, other kernels to rows seeded with it), so there is no
     /// separate pass over the output, and the pullback sums `∂b = Σ_rows ∂y` where it finds `∂y`,
     /// deferred with `∂W` when that waits for the end of the pass.
-    public func linear(_ weight: Tensor, bias: Tensor?) -> Tensor {
-        if let bias {
-            precondition(bias.rank == 1 && weight.rank == 2 && bias.count == weight.shape[0],
-                         "linear: bias \(bias.shape) for weight \(weight.shape)")
-        }
-        return product(weight, transposeA: false, transposeB: true, bias: bias, kind: .linear)
-    }
+    public func linear(_ weight: Tensor, bias: Tensor?) -> Tensor { affine(weight, bias: bias, kind: .linear) }
 
     /// `relu(self · Wᵀ + b)`, a linear layer and its ReLU in one op (a Transformer's first
     /// feed-forward layer): the AVX512-BF16 tile rectifies as it stores, so the activation is
     /// written once, not written, read and written again. The pullback masks the gradient,
     /// `∂z = ∂y ⊙ [y > 0]`, and goes on as `linear`'s with `∂z`.
-    public func linearReLU(_ weight: Tensor, bias: Tensor?) -> Tensor {
+    public func linearReLU(_ weight: Tensor, bias: Tensor?) -> Tensor { affine(weight, bias: bias, kind: .linearReLU) }
+
+    /// `self · Wᵀ + b` as `kind` (`.linear` or `.linearReLU`).
+    private func affine(_ weight: Tensor, bias: Tensor?, kind: OpKind) -> Tensor {
         if let bias {
             precondition(bias.rank == 1 && weight.rank == 2 && bias.count == weight.shape[0],
-                         "linearReLU: bias \(bias.shape) for weight \(weight.shape)")
+                         "\(kind): bias \(bias.shape) for weight \(weight.shape)")
         }
-        return product(weight, transposeA: false, transposeB: true, bias: bias, kind: .linearReLU)
+        return product(weight, transposeA: false, transposeB: true, bias: bias, kind: kind)
     }
 
     /// `op(self)·op(other)`, plus `bias` along every row when given (only without `transposeA`),

@@ -23,7 +23,7 @@ extension Tensor {
     /// the pullback writes `∂(x + r)` into both gradients from the same row.
     public func layerNorm(adding residual: Tensor, gain: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> Tensor {
         precondition(residual.shape == shape, "layerNorm(adding:): x \(shape), residual \(residual.shape)")
-        return layerNorm(of: residual === self ? [self, self] : [self, residual], gain: gain, bias: bias, epsilon: epsilon)
+        return layerNorm(of: [self, residual], gain: gain, bias: bias, epsilon: epsilon)
     }
 
     /// The layer norm of the sum of `terms` (one or two tensors of the same shape).
