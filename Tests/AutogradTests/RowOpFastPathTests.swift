@@ -164,6 +164,11 @@ final class RowOpFastPathTests: FastPathTestCase {
             }
             return (out, grads)
         }
+        // One outer position: split by tensors.
+        let halves = [random([300, 97], seed: 22), random([200, 97], seed: 23)]
+        check("concat on axis 0", halves, { Tensor.concat($0, axis: 0) }) { inputs, g in
+            (inputs[0] + inputs[1], [Array(g[..<(300 * 97)]), Array(g[(300 * 97)...])])
+        }
         let steps = (0..<7).map { random([64, 97], seed: 30 + UInt64($0)) }
         check("stack", steps, { Tensor.stack($0, axis: 1) }) { inputs, g in
             var out = [Double](), grads = (0..<7).map { _ in [Double](repeating: 0, count: 64 * 97) }
