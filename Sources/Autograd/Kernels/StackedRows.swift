@@ -19,6 +19,19 @@ public struct StackedRows {
     /// has an even number of rows (depth blocks start on even rows).
     public var pairsAligned: Bool { pieces.dropLast().allSatisfy { $0.rows % 2 == 0 } }
 
+    /// The rows one after another in one buffer: the only piece where there is one (`kept` is
+    /// then `nil`), else a copy that lives as long as `kept`.
+    func contiguous() -> (rows: UnsafePointer<Float>, kept: Storage?) {
+        if pieces.count == 1 { return (pieces[0].base, nil) }
+        let copy = Storage(count: Swift.max(rows &* ld, 1))
+        var row = 0
+        for piece in pieces {
+            (copy.pointer + row &* ld).update(from: piece.base, count: piece.rows &* ld)
+            row &+= piece.rows
+        }
+        return (UnsafePointer(copy.pointer), copy)
+    }
+
     /// Calls `body(first, offset, count)` for each run of the rows `range` that lies in one piece:
     /// `first` points at the run's first row, `offset` counts from `range.lowerBound`.
     func forEachRun(in range: Range<Int>, _ body: (_ first: UnsafePointer<Float>, _ offset: Int, _ count: Int) -> Void) {
@@ -46,11 +59,20 @@ extension GEMM {
     }
 
     /// `C = Aᵀ·B + beta · C` for `A` `[k, m]` and `B` `[k, n]` stored as pieces of their `k`
-    /// rows, on a bf16 path: both operands are packed straight from the pieces, so the product
-    /// reads each row once and nothing is copied together first (`readsPieces` must hold).
+    /// rows. Where `readsPieces` holds, both operands are packed straight from the pieces, so the
+    /// product reads each row once; one piece each is multiplied as it lies; otherwise (the
+    /// float32 kernels, pieces that would split a pair) the pieces are copied together first.
     public static func multiply(stackedA a: StackedRows, stackedB b: StackedRows, m: Int, n: Int, beta: Float,
-                         c: UnsafeMutablePointer<Float>, ldc: Int) {
-        precondition(readsPieces(a, b), "GEMM.multiply(stackedA:): needs a bf16 path and pair-aligned pieces")
+                                c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(a.rows == b.rows, "GEMM.multiply(stackedA:): \(a.rows) rows of A, \(b.rows) of B")
+        guard a.pieces.count > 1 || b.pieces.count > 1, readsPieces(a, b) else {
+            let (x, keptX) = a.contiguous(), (y, keptY) = b.contiguous()
+            withExtendedLifetime((keptX, keptY)) {
+                multiply(transposeA: true, transposeB: false, m: m, n: n, k: a.rows, a: x, lda: a.ld, b: y, ldb: b.ld,
+                         beta: beta, c: c, ldc: ldc)
+            }
+            return
+        }
         guard m > 0, n > 0 else { return }
         let k = a.rows
         guard k > 0 else {

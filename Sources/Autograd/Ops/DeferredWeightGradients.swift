@@ -6,8 +6,8 @@
 /// under the parameter, and when the walk is done each parameter's pieces are stacked into
 /// `X = [X_1; …; X_T]` and `∂Y = [∂Y_1; …; ∂Y_T]` for one product `∂W += ∂Yᵀ X` of depth
 /// `T · B`: the same sum, one pass over `∂W`, and a product large enough to share between threads.
-/// On a bf16 path the product packs its operands from the pieces where they lie (`StackedRows`);
-/// the float32 kernels read them copied together. A `linear` op's bias waits with its weight:
+/// The product reads the pieces as `StackedRows` (a bf16 path packs them where they lie; the
+/// float32 kernels get them copied together). A `linear` op's bias waits with its weight:
 /// `∂b += Σ_rows ∂Y`, one sum over the pieces of `∂Y` in order.
 final class DeferredWeightGradients {
     /// Rows from which a piece's product is efficient alone (a Transformer's `B · T` rows, an
@@ -54,53 +54,19 @@ final class DeferredWeightGradients {
     /// Adds every filed gradient into its weight, one product per weight and orientation.
     func flush() {
         for group in groups {
-            let rows = group.pieces.reduce(0) { $0 + $1.rows }
             // A weight without a gradient yet gets it written (β = 0), not zero-filled and added to.
             let (db, beta) = group.weight.productGradientBuffer()
-            let stackedInputs = StackedRows(pieces: group.pieces.map { (UnsafePointer($0.input.data), $0.rows) }, ld: group.k)
-            let stackedGradients = StackedRows(pieces: group.pieces.map { (UnsafePointer($0.outputGradient.data), $0.rows) },
-                                               ld: group.n)
-            if group.pieces.count > 1, GEMM.readsPieces(stackedInputs, stackedGradients) {
-                if group.transposed {
-                    GEMM.multiply(stackedA: stackedGradients, stackedB: stackedInputs, m: group.n, n: group.k, beta: beta,
-                                  c: db, ldc: group.k)
-                } else {
-                    GEMM.multiply(stackedA: stackedInputs, stackedB: stackedGradients, m: group.k, n: group.n, beta: beta,
-                                  c: db, ldc: group.n)
-                }
-                group.bias?.addBiasGradient(summing: stackedGradients)
-                continue
-            }
-            let (inputs, gradients) = group.pieces.count == 1
-                ? (group.pieces[0].input.data, group.pieces[0].outputGradient.data)
-                : stack(group.pieces, rows: rows, k: group.k, n: group.n)
+            let inputs = StackedRows(pieces: group.pieces.map { (UnsafePointer($0.input.data), $0.rows) }, ld: group.k)
+            let gradients = StackedRows(pieces: group.pieces.map { (UnsafePointer($0.outputGradient.data), $0.rows) },
+                                        ld: group.n)
             if group.transposed {  // W stored [n, k]: ∂W += ∂Cᵀ·A
-                GEMM.multiply(transposeA: true, transposeB: false, m: group.n, n: group.k, k: rows,
-                              a: gradients, lda: group.n, b: inputs, ldb: group.k, beta: beta, c: db, ldc: group.k)
+                GEMM.multiply(stackedA: gradients, stackedB: inputs, m: group.n, n: group.k, beta: beta, c: db, ldc: group.k)
             } else {  // W stored [k, n]: ∂W += Aᵀ·∂C
-                GEMM.multiply(transposeA: true, transposeB: false, m: group.k, n: group.n, k: rows,
-                              a: inputs, lda: group.k, b: gradients, ldb: group.n, beta: beta, c: db, ldc: group.n)
+                GEMM.multiply(stackedA: inputs, stackedB: gradients, m: group.k, n: group.n, beta: beta, c: db, ldc: group.n)
             }
-            group.bias?.addBiasGradient(summing: gradients, rows: rows)
+            group.bias?.addBiasGradient(summing: gradients)
         }
         groups = []
         index = [:]
-        stacked = []
-    }
-
-    /// Buffers of the current flush's stacked operands, released with it.
-    private var stacked: [Storage] = []
-
-    private func stack(_ pieces: [Piece], rows: Int, k: Int, n: Int)
-        -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
-        let inputs = Storage(count: rows * k), gradients = Storage(count: rows * n)
-        stacked += [inputs, gradients]
-        var row = 0
-        for piece in pieces {
-            (inputs.pointer + row * k).update(from: piece.input.data, count: piece.rows * k)
-            (gradients.pointer + row * n).update(from: piece.outputGradient.data, count: piece.rows * n)
-            row += piece.rows
-        }
-        return (inputs.pointer, gradients.pointer)
     }
 }
