@@ -63,13 +63,21 @@ struct FP32PackedMatrix {
         return floats + (start &* width &+ column &* depth)
     }
 
+    /// Packs all of `op(B)`, its panels split between the pool's threads when it is large enough
+    /// to be worth it (as `GEMM.packBF16B` splits the bf16 ones): a recurrent step's weights are
+    /// packed at their first product of each training step.
     func pack(transposed: Bool, b: UnsafePointer<Float>, ldb: Int) {
-        for start in stride(from: 0, to: k, by: GEMM.blockDepth) {
-            let depth = min(GEMM.blockDepth, k - start)
-            for column in stride(from: 0, to: n, by: GEMM.tileColumns) {
-                GEMM.packB(transposed: transposed, b: b + (transposed ? column * ldb + start : start * ldb + column),
-                           ldb: ldb, kc: depth, nc: min(GEMM.tileColumns, n - column),
-                           into: panel(block: start / GEMM.blockDepth, column: column))
+        let panels = (n + GEMM.tileColumns - 1) / GEMM.tileColumns
+        let parts = k &* n >= 1 << 16 ? min(Parallel.threadCount, panels) : 1
+        Parallel.run(tasks: parts) { part in
+            for start in stride(from: 0, to: k, by: GEMM.blockDepth) {
+                let depth = min(GEMM.blockDepth, k - start)
+                for index in panels * part / parts ..< panels * (part + 1) / parts {
+                    let column = index * GEMM.tileColumns
+                    GEMM.packB(transposed: transposed, b: b + (transposed ? column * ldb + start : start * ldb + column),
+                               ldb: ldb, kc: depth, nc: min(GEMM.tileColumns, n - column),
+                               into: panel(block: start / GEMM.blockDepth, column: column))
+                }
             }
         }
     }
