@@ -134,8 +134,9 @@ public final class Tensor {
     /// With no gradient yet, `adopting` makes this tensor's gradient share `gradient`'s storage
     /// instead of copying it. That is safe for the gradient a pullback receives: the tape drops
     /// an output's gradient as soon as its pullback returns, and no pullback writes into the one
-    /// it received. A pullback adopts for at most one input; the others copy (`adopting: false`),
-    /// or a later `+=` into one input's gradient would change another's.
+    /// it received after adopting it (only `linearReLU`'s writes into it, and adopts it nowhere).
+    /// A pullback adopts for at most one input; the others copy (`adopting: false`), or a later
+    /// `+=` into one input's gradient would change another's.
     func accumulateGradient(_ gradient: Tensor, adopting: Bool) {
         precondition(gradient.count == count, "gradient of \(gradient.count) elements for shape \(shape)")
         if let grad {

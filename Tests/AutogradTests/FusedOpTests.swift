@@ -74,6 +74,25 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// `linearReLU`'s pullback masks the gradient it receives where it lies: a term added to the
+    /// ReLU's output, whose gradient comes from the same sum, keeps its unmasked gradient, and
+    /// so does an output used twice.
+    func testLinearReLUMasksOnlyItsOwnGradient() {
+        var g = SeededGenerator(seed: 20)
+        let (rows, inputs, outputs) = (70, 33, 40)
+        let parameters = [random([rows, inputs], &g), random([outputs, inputs], &g), random([outputs], &g),
+                          random([rows, outputs], &g), random([rows, outputs], &g)]
+        assertSameValuesAndGradients(parameters, tolerance: 0,
+                                     fused: { ($0[0].linearReLU($0[1], bias: $0[2]) + $0[3]) * $0[4] },
+                                     composed: { ($0[0].linear($0[1], bias: $0[2]).relu() + $0[3]) * $0[4] })
+        assertSameValuesAndGradients(parameters, tolerance: 0,
+                                     fused: { ($0[3] + $0[0].linearReLU($0[1], bias: $0[2])) * $0[4] },
+                                     composed: { ($0[3] + $0[0].linear($0[1], bias: $0[2]).relu()) * $0[4] })
+        assertSameValuesAndGradients(parameters, tolerance: 0,
+                                     fused: { x in let y = x[0].linearReLU(x[1], bias: x[2]); return (y + y) * x[4] + y * x[3] },
+                                     composed: { x in let y = x[0].linear(x[1], bias: x[2]).relu(); return (y + y) * x[4] + y * x[3] })
+    }
+
     /// `layerNorm(adding:)` is the sum then `layerNorm`, to the bit, values and gradients: widths
     /// below and across 16 lanes, enough rows to split between threads, a term added to itself.
     func testLayerNormOfASumMatchesAddThenLayerNorm() {

@@ -105,9 +105,8 @@ extension Tensor {
                         packedB: FrozenParameters.packed(b, transposed: transposeB))
         let inputs = bias.map { [a, b, $0] } ?? [a, b]
         return Tape.record(kind, output: out, inputs: inputs) { outputGradient in
-            // ∂z = ∂y ⊙ [y > 0] before the ReLU, into a tensor of its own: a pullback does not
-            // write into the gradient it receives (`accumulateGradient` may share it).
-            let gradient = relu ? out.rectifiedGradient(outputGradient) : outputGradient
+            // ∂z = ∂y ⊙ [y > 0] before the ReLU, masked where ∂y lies: see `rectifyGradient`.
+            let gradient = relu ? out.rectifyGradient(outputGradient) : outputGradient
             // A fresh gradient buffer is written (β = 0), not zero-filled and added to.
             if a.requiresGrad {
                 let (da, beta) = a.productGradientBuffer()
@@ -131,11 +130,18 @@ extension Tensor {
         }
     }
 
-    /// `g ⊙ [self > 0]` for `self` the output of a ReLU, as a new tensor.
-    private func rectifiedGradient(_ g: Tensor) -> Tensor {
-        let masked = Tensor(uninitializedShape: shape), y = Vector.Operand.full(data, count)
-        Vector.map(Lane.ReluGradient.self, rows: 1, n: count, .full(g.data, count), y, y, into: masked.data, accumulate: false)
-        return masked
+    /// `g ⊙ [self > 0]` for `self` the output of a ReLU, written over `g` (and `g` returned).
+    ///
+    /// The one pullback that writes into the gradient it receives, which is safe for the same
+    /// reason adopting one is (`accumulateGradient`): the gradient of an op's output is held by
+    /// that output alone, its storage shared with no live gradient but through the adoptions
+    /// that brought it here, whose sources the tape has already dropped, and the tape drops it
+    /// when this pullback returns. Masking in place spares a fresh `[rows, 4D]` buffer and its
+    /// first writes (the Transformer's feed-forward layers).
+    private func rectifyGradient(_ g: Tensor) -> Tensor {
+        let y = Vector.Operand.full(data, count), gradient = Vector.Operand.full(g.data, count)
+        Vector.map(Lane.ReluGradient.self, rows: 1, n: count, gradient, y, y, into: g.data, accumulate: false)
+        return g
     }
 
     /// `∂b (+)= Σ_r ∂C[r, ·]` into this bias's gradient, for `∂C` `[rows, count]`.

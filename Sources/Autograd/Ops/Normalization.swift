@@ -121,21 +121,14 @@ enum LayerNormRows {
             if wantsParameters {
                 sumGN.update(repeating: 0, count: 2 &* width)
             }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: targets.count > 1 ? width : 0) { row in
-                for r in range {
-                    let offset = r &* width
-                    if wantsParameters { accumulateParameterGradients(g + offset, normalized + offset, sumGN, sumG, width) }
-                    if targets.count == 1 {
-                        inputGradient(g + offset, normalized + offset, gamma, inverseDeviation[r], targets[0].pointer + offset,
-                                      accumulate: targets[0].accumulate, width)
-                    } else if targets.count > 1 {
-                        // ∂(x + r) once, into each term's gradient.
-                        inputGradient(g + offset, normalized + offset, gamma, inverseDeviation[r], row.baseAddress!, accumulate: false, width)
-                        for target in targets {
-                            let to = target.pointer + offset
-                            if target.accumulate { Vector.add(to, row.baseAddress!, to, width) } else { to.update(from: row.baseAddress!, count: width) }
-                        }
-                    }
+            for r in range {
+                let offset = r &* width
+                if wantsParameters { accumulateParameterGradients(g + offset, normalized + offset, sumGN, sumG, width) }
+                // ∂(x + r) once, into each term's gradient (at most two terms).
+                if let first = targets.first {
+                    let second = targets.count > 1 ? (pointer: targets[1].pointer + offset, accumulate: targets[1].accumulate) : nil
+                    inputGradient(g + offset, normalized + offset, gamma, inverseDeviation[r],
+                                  into: (first.pointer + offset, first.accumulate), and: second, width)
                 }
             }
         }
@@ -167,10 +160,14 @@ enum LayerNormRows {
         }
     }
 
-    /// `∂x (+)= (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) / s` for one row, `ĝ = g ⊙ γ`.
+    /// Where a row's `∂x` goes, and whether it is added to what is there.
+    typealias GradientTarget = (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)
+
+    /// `∂x (+)= (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂)) / s` for one row, `ĝ = g ⊙ γ`, into one
+    /// target or two (the terms of `layerNorm(adding:)`), each as it stores the row's vectors.
     @inline(__always)
     static func inputGradient(_ g: UnsafePointer<Float>, _ n: UnsafePointer<Float>, _ gain: UnsafePointer<Float>,
-                              _ inverse: Float, _ dx: UnsafeMutablePointer<Float>, accumulate: Bool, _ width: Int) {
+                              _ inverse: Float, into first: GradientTarget, and second: GradientTarget?, _ width: Int) {
         let whole = width & ~15, rest = width &- whole
         var sumG = Lanes(), sumGN = Lanes()
         var d = 0
@@ -189,13 +186,19 @@ enum LayerNormRows {
         d = 0
         while d < whole {
             let v = ((Vector.load(g + d) * Vector.load(gain + d)) - meanG).addingProduct(Vector.load(n + d), -meanGN) * inverse
-            Vector.store(accumulate ? Vector.load(dx + d) + v : v, dx + d)
+            Vector.store(first.accumulate ? Vector.load(first.pointer + d) + v : v, first.pointer + d)
+            if let second { Vector.store(second.accumulate ? Vector.load(second.pointer + d) + v : v, second.pointer + d) }
             d &+= 16
         }
         if rest > 0 {
             let scaled = Vector.loadPartial(g + d, rest, padding: 0) * Vector.loadPartial(gain + d, rest, padding: 0)
             let v = (scaled - meanG).addingProduct(Vector.loadPartial(n + d, rest, padding: 0), -meanGN) * inverse
-            Vector.storePartial(accumulate ? Vector.loadPartial(dx + d, rest, padding: 0) + v : v, dx + d, rest)
+            Vector.storePartial(first.accumulate ? Vector.loadPartial(first.pointer + d, rest, padding: 0) + v : v,
+                                first.pointer + d, rest)
+            if let second {
+                Vector.storePartial(second.accumulate ? Vector.loadPartial(second.pointer + d, rest, padding: 0) + v : v,
+                                    second.pointer + d, rest)
+            }
         }
     }
 }
