@@ -144,6 +144,13 @@ final class RowOpFastPathTests: FastPathTestCase {
             }
             return (out, [dx])
         }
+        // One outer position (rows of a weight): split within the block, zeros around it.
+        let weight = random([600, 256], seed: 24)
+        check("slice on axis 0", [weight], { $0[0].slice(axis: 0, start: 100, length: 400) }) { inputs, g in
+            var dx = [Double](repeating: 0, count: 600 * 256)
+            dx.replaceSubrange(100 * 256 ..< 500 * 256, with: g)
+            return (Array(inputs[0][100 * 256 ..< 500 * 256]), [dx])
+        }
         check("transpose 0, 1", [x], { $0[0].transposed(0, 1) }) { inputs, g in
             var out = [Double](), dx = [Double](repeating: 0, count: inputs[0].count)
             for t in 0..<20 { for b in 0..<64 { for e in 0..<97 { out.append(inputs[0][(b * 20 + t) * 97 + e]) } } }

@@ -36,23 +36,38 @@ extension Tensor {
         outShape[axis] = length
         let out = Tensor(uninitializedShape: outShape)
         let sourceBlock = shape[axis] &* inner, block = length &* inner, skip = start &* inner
+        // Split by outer positions; with one (rows of a weight), within the block.
         let grain = Swift.max(1, Parallel.elementGrain / Swift.max(block, 1))
-        Parallel.forEachRange(outer, grain: grain, alignment: 1) { range in
-            for o in range { (out.data + o &* block).update(from: x.data + (o &* sourceBlock &+ skip), count: block) }
+        if outer == 1 {
+            Parallel.forEachRange(block, grain: Parallel.elementGrain) { range in
+                (out.data + range.lowerBound).update(from: x.data + (skip &+ range.lowerBound), count: range.count)
+            }
+        } else {
+            Parallel.forEachRange(outer, grain: grain, alignment: 1) { range in
+                for o in range { (out.data + o &* block).update(from: x.data + (o &* sourceBlock &+ skip), count: block) }
+            }
         }
         return Tape.record(.slice, output: out, inputs: [x]) { gradient in
             // A fresh gradient gets the slice copied in and zeros around it, in one pass.
             let (gx, accumulate) = x.gradientBuffer(), g = gradient.data
-            Parallel.forEachRange(outer, grain: grain, alignment: 1) { range in
-                for o in range {
-                    let source = g + o &* block, target = gx + (o &* sourceBlock &+ skip)
-                    if accumulate {
-                        Vector.add(target, source, target, block)
-                    } else {
-                        (gx + o &* sourceBlock).update(repeating: 0, count: skip)
-                        target.update(from: source, count: block)
-                        (target + block).update(repeating: 0, count: sourceBlock &- skip &- block)
-                    }
+            /// Elements `range` of outer position `o`'s gradient block (`sourceBlock` long).
+            func fill(_ o: Int, _ range: Range<Int>) {
+                let inside = range.clamped(to: skip ..< skip &+ block)
+                let target = gx + (o &* sourceBlock &+ inside.lowerBound), source = g + (o &* block &+ inside.lowerBound &- skip)
+                if accumulate {
+                    Vector.add(target, source, target, inside.count)
+                    return
+                }
+                let before = range.clamped(to: 0 ..< skip), after = range.clamped(to: skip &+ block ..< sourceBlock)
+                (gx + (o &* sourceBlock &+ before.lowerBound)).update(repeating: 0, count: before.count)
+                target.update(from: source, count: inside.count)
+                (gx + (o &* sourceBlock &+ after.lowerBound)).update(repeating: 0, count: after.count)
+            }
+            if outer == 1 {
+                Parallel.forEachRange(sourceBlock, grain: Parallel.elementGrain) { range in fill(0, range) }
+            } else {
+                Parallel.forEachRange(outer, grain: grain, alignment: 1) { range in
+                    for o in range { fill(o, 0 ..< sourceBlock) }
                 }
             }
         }
