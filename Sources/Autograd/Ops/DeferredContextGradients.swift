@@ -45,9 +45,12 @@ final class DeferredContextGradients {
         let steps = entry.weights.count
         // A = [T, B, S], G = [T, B, M]: step t's rows one after the other.
         let weights = Storage(count: steps * batch * length), gradients = Storage(count: steps * batch * width)
-        for t in 0..<steps {
-            (weights.pointer + t * batch * length).update(from: entry.weights[t].data, count: batch * length)
-            (gradients.pointer + t * batch * width).update(from: entry.gradients[t].data, count: batch * width)
+        let stepSize = batch * (length + width)
+        Parallel.forEachRange(steps, grain: Swift.max(1, Parallel.elementGrain / Swift.max(stepSize, 1)), alignment: 1) { range in
+            for t in range {
+                (weights.pointer + t * batch * length).update(from: entry.weights[t].data, count: batch * length)
+                (gradients.pointer + t * batch * width).update(from: entry.gradients[t].data, count: batch * width)
+            }
         }
         let (target, beta) = values.productGradientBuffer()
         Parallel.forEachRange(batch, grain: 1, alignment: 1) { range in
