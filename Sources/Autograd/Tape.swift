@@ -40,6 +40,7 @@ public final class Tape {
     static func record(_ kind: OpKind, output: Tensor, inputs: [Tensor],
                        pullback: @escaping (_ outputGradient: Tensor) -> Void) -> Tensor {
         guard isRecording, inputs.contains(where: \.requiresGrad) else { return output }
+        OpTimes.mark("forward \(kind)")
         output.requiresGrad = true
         output.tapeIndex = current.entries.count
         current.entries.append(Entry(kind: kind, output: output, pullback: pullback))
@@ -53,17 +54,21 @@ public final class Tape {
         let deferred = DeferredWeightGradients(), contexts = DeferredContextGradients()
         (DeferredWeightGradients.active, DeferredContextGradients.active) = (deferred, contexts)
         defer { (DeferredWeightGradients.active, DeferredContextGradients.active) = (nil, nil) }
+        OpTimes.mark(nil)
         for index in stride(from: root.tapeIndex, through: 0, by: -1) {
             let entry = entries[index]
             // Every consumer of this output has run: what waits for its gradient is due now.
-            if !contexts.isEmpty { contexts.flush(entry.output) }
+            if !contexts.isEmpty, contexts.flush(entry.output) { OpTimes.mark("backward attention contexts, deferred") }
             guard let gradient = entry.output.grad else { continue }
             entry.pullback(gradient)
+            OpTimes.mark("backward \(entry.kind)")
             // An intermediate result's gradient is spent once its pullback ran: free it now.
             entry.output.grad = nil
         }
         contexts.flushAll()
+        OpTimes.mark("backward attention contexts, deferred")
         deferred.flush()
+        OpTimes.mark("backward weight gradients, deferred")
         reset()
     }
 }

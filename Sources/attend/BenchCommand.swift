@@ -30,7 +30,9 @@ enum BenchCommand: Subcommand {
     static func run(_ arguments: inout Arguments) throws {
         guard let kernel = arguments.positional() else { throw CommandError.usage("missing benchmark name (gemm, fma or train)") }
         if kernel == "train" {
-            print(try TrainingBench(&arguments).run().line)
+            let result = try TrainingBench(&arguments).run()
+            print(result.line)
+            if let table = result.opsTable { print(table) }
             return
         }
         if kernel == "fma" || kernel == "amx" {

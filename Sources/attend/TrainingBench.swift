@@ -18,7 +18,7 @@ struct TrainingBench {
     static var usage: String {
         """
                attend bench train --model \(modelNames) [--threads T] [--steps N] [--warmup N]
-                                  [--batch B] [--src-len S] [--tgt-len T] [--vocab V] [--width W]
+                                  [--batch B] [--src-len S] [--tgt-len T] [--vocab V] [--width W] [--ops]
         """
     }
 
@@ -32,6 +32,7 @@ struct TrainingBench {
         over the timed steps, target tokens per second (B·T / median), the forward (with the loss),
         backward and optimizer (with the zeroing) medians, the loss of the first and last step, and
         the peak resident memory. Scripts/bench-vs-torch.sh runs both programs and prints the ratio.
+        With --ops, a table follows: where the timed steps' time went, op by op (OpTimes).
         \(OptionHelp.lines(options, defaults: TrainingBench()))
         models (at width W):
         \(descriptions.joined(separator: "\n"))
@@ -53,6 +54,7 @@ struct TrainingBench {
     var targetLength = 20
     var vocabularySize = 1000
     var width = 256
+    var ops = false
     var engine = EngineSettings()
 
     static var options: [Option<TrainingBench>] {
@@ -65,6 +67,7 @@ struct TrainingBench {
             .integer("tgt-len", \.targetLength, valueName: "T", help: "target positions per row"),
             .integer("vocab", \.vocabularySize, valueName: "V", help: "vocabulary size, both sides"),
             .integer("width", \.width, valueName: "W", help: "the model width"),
+            .flag("ops", \.ops, help: "also time every op of the timed steps (a clock read per op and per task)"),
         ] + EngineSettings.options.map { $0.lifted(\.engine) }
     }
 
@@ -119,8 +122,14 @@ struct TrainingBench {
         var context = ForwardContext(isTraining: true, generator: SeededGenerator(seed: Self.seed &+ 2))
         var result = TrainingBenchResult(model: self.model, threads: Parallel.threadCount, parameters: model.parameterCount,
                                          tokensPerStep: batchSize * targetLength)
+        defer { OpTimes.isEnabled = false }
         for index in 0..<(warmup + steps) {
             let batch = pool[index % pool.count]
+            if ops && index == warmup {
+                OpTimes.isEnabled = true
+                OpTimes.reset()
+            }
+            OpTimes.mark("between steps")
             let start = monotonicSeconds()
             var forwardEnd = 0.0
             let loss = withFrozenParameters {
@@ -129,9 +138,11 @@ struct TrainingBench {
                 loss.backward()
                 return loss
             }
+            OpTimes.mark("backward, leaving the frozen-parameter scope")
             let backwardEnd = monotonicSeconds()
             optimizer.step()
             optimizer.zeroGradients()
+            OpTimes.mark("optimizer (Adam, zeroing)")
             let end = monotonicSeconds()
             result.losses.append(loss.item)
             if index >= warmup {
@@ -141,6 +152,7 @@ struct TrainingBench {
                 result.step.append(end - start)
             }
         }
+        if ops { result.ops = OpTimes.rows() }
         return result
     }
 }
@@ -153,6 +165,8 @@ struct TrainingBenchResult {
     var tokensPerStep: Int
     var step = [Double](), forward = [Double](), backward = [Double](), optimizer = [Double]()
     var losses = [Float]()
+    /// With `--ops`: each label's totals over the timed steps.
+    var ops: [OpTimes.Row]? = nil
 
     /// The line torch_bench.py prints, field for field as far as it goes (it adds FLOPs), so
     /// that one pattern reads both.
@@ -167,12 +181,38 @@ struct TrainingBenchResult {
             + String(format: "; peak RSS %.1f MiB", peakResidentMebibytes())
     }
 
+    /// With `--ops`, one line per label: calls, milliseconds of the calling thread and of the
+    /// other threads' idling per step, the most time first, then their sums.
+    var opsTable: String? {
+        guard let ops else { return nil }
+        let steps = Double(max(step.count, 1)), width = max(ops.map(\.label.count).max() ?? 0, 5)
+        func row(_ label: String, _ calls: String, _ seconds: Double, _ idle: Double) -> String {
+            label.padding(toLength: width, withPad: " ", startingAt: 0) + calls.leftPadded(to: 11)
+                + String(format: "%.2f", seconds / steps * 1e3).leftPadded(to: 10)
+                + String(format: "%.2f", idle / steps * 1e3).leftPadded(to: 14)
+        }
+        var lines = ["op".padding(toLength: width, withPad: " ", startingAt: 0) + "calls/step".leftPadded(to: 11)
+                     + "ms/step".leftPadded(to: 10) + "idle ms/step".leftPadded(to: 14)]
+        for op in ops {
+            lines.append(row(op.label, String(format: "%g", Double(op.calls) / steps), op.seconds, op.idleSeconds))
+        }
+        lines.append(row("total", "", ops.map(\.seconds).reduce(0, +), ops.map(\.idleSeconds).reduce(0, +)))
+        lines.append("(per timed step: the calling thread's time charged to each op, a forward op's since the op before it;"
+                     + " idle: the other threads' time not running a task meanwhile)")
+        return lines.joined(separator: "\n")
+    }
+
     /// The middle value, or the mean of the two middle values (as Python's `statistics.median`).
     static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return .nan }
         let sorted = values.sorted(), middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
+}
+
+extension String {
+    /// The string with spaces before it, `width` characters in all (or as it is if longer).
+    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
 
 /// Seconds on the monotonic clock (the wall clock may jump), for the benchmarks.

@@ -65,6 +65,37 @@ final class TrainingBenchTests: XCTestCase {
         checkLosses(line)
     }
 
+    /// `--ops` adds a table charging the step's time to the ops that took it: the model's own
+    /// ops, each as often per step as the model runs it, and the rows adding up to the step.
+    func testOpsTableChargesTheStepToItsOps() throws {
+        let run = try AttendProcess.run(["bench", "train", "--model", "gru-bahdanau", "--ops"] + tiny)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let line = try XCTUnwrap(Line(lines.first ?? ""), run.stdout)
+        XCTAssertEqual(lines.dropFirst().first?.split(separator: " ").first, "op", run.stdout)
+        var rows: [String: (calls: Double, ms: Double, idle: Double)] = [:]
+        for text in lines.dropFirst(2) where !text.hasPrefix("(") {
+            let fields = text.split(separator: " ")
+            let numbers = fields.suffix(3).compactMap { Double($0) }
+            if fields.first == "total" {
+                XCTAssertEqual(numbers.count, 2, text)
+                // Every mark charges the time since the one before: the rows add up to the step.
+                XCTAssertEqual(numbers[0], line.median, accuracy: line.maximum - line.minimum + 0.2 * line.median, run.stdout)
+                continue
+            }
+            XCTAssertEqual(numbers.count, 3, text)
+            rows[fields.dropLast(3).joined(separator: " ")] = (numbers[0], numbers[1], numbers[2])
+        }
+        // The decoder reads 5 target positions, an additive score and a GRU cell at each.
+        XCTAssertEqual(rows["forward additiveScores"]?.calls, 5, run.stdout)
+        XCTAssertEqual(rows["backward additiveScores"]?.calls, 5, run.stdout)
+        XCTAssertEqual(rows["forward recurrentLayer"]?.calls, 1, "the encoder, both directions in one op")
+        XCTAssertEqual(rows["optimizer (Adam, zeroing)"]?.calls, 1, run.stdout)
+        XCTAssertNil(rows["forward lstmCell"], "no op the model does not run")
+        XCTAssertTrue(rows.values.allSatisfy { $0.ms >= 0 && $0.idle >= 0 }, run.stdout)
+        XCTAssertEqual(try bench("gru-bahdanau").model, "gru-bahdanau", "without --ops, the line alone")
+    }
+
     func testBadOptionsAreUsageErrors() throws {
         for arguments in [["--model", "lstm"], [], ["--model", "transformer", "--width", "30"], ["--model", "gru-bahdanau", "--vocab", "4"],
                           ["--model", "gru-bahdanau", "--steps", "0"], ["--model", "gru-bahdanau", "--threads", "0"],

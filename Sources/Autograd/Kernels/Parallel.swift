@@ -149,10 +149,12 @@ private final class Pool: @unchecked Sendable {
         var spins = 0
         while true {
             if let index = claimTask() {
+                let start = OpTimes.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
                 runClaimed(index)
+                idleSince = DispatchTime.now().uptimeNanoseconds
+                if start != 0 { OpTimes.workerBusy.add(idleSince &- start, ordering: .relaxed) }
                 finished.add(1, ordering: .releasing)
                 spins = 0
-                idleSince = DispatchTime.now().uptimeNanoseconds
                 continue
             }
             spins &+= 1

@@ -27,10 +27,12 @@ final class DeferredContextGradients {
         pending[ObjectIdentifier(values)]?.gradients.append(gradient)
     }
 
-    /// Sums what waits for `tensor`'s gradient into it, if anything does.
-    func flush(_ tensor: Tensor) {
-        guard let entry = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { return }
+    /// Sums what waits for `tensor`'s gradient into it, if anything does; returns whether anything did.
+    @discardableResult
+    func flush(_ tensor: Tensor) -> Bool {
+        guard let entry = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { return false }
         Self.sum(entry)
+        return true
     }
 
     /// Sums everything still waiting.
