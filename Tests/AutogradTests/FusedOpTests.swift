@@ -133,6 +133,30 @@ final class FusedOpTests: XCTestCase {
         }
     }
 
+    /// `h̄` rounded once (`ContextValues`) gives the context and its gradients of `h̄` rounded as
+    /// it is read, to the bit, over several steps that read it (the gradient goes to `h̄`); and
+    /// a copy rounded for another path than the current one is not used.
+    func testContextValuesRoundedOnceMatchRoundingAsRead() throws {
+        let path = try XCTUnwrap(MatrixPath.bestBF16, "SKIPPED: this CPU has no bf16 path")
+        let saved = GEMM.path
+        defer { GEMM.path = saved }
+        var g = SeededGenerator(seed: 21)
+        let (batch, length, width) = (40, 16, 70)
+        let inputs = [random([batch, length], &g), random([batch, length], &g), random([batch, length, width], &g)]
+        for (made, used) in [(path, path), (MatrixPath.fp32, path), (path, MatrixPath.fp32)] {
+            GEMM.path = made
+            let cases = [false, true].map { once in
+                { (x: [Tensor]) -> Tensor in
+                    let values = ContextValues(x[2], roundedOnce: once)
+                    GEMM.path = used
+                    return Tensor.attentionContext(weights: x[0], values: values) * Tensor.attentionContext(weights: x[1], values: values)
+                }
+            }
+            assertSameValuesAndGradients(inputs, tolerance: 0, fused: { GEMM.path = made; return cases[1]($0) },
+                                         composed: { GEMM.path = made; return cases[0]($0) })
+        }
+    }
+
     // MARK: - Recurrent layer
 
     /// The fused layer against its steps composed from `matmul`, the cell ops and the blend

@@ -8,11 +8,15 @@ public struct AttentionMemory {
     public var keys: Tensor
     /// `[B, S]`: 1 for a real source position, 0 for padding.
     public var mask: Tensor
+    /// `values` as every step's context reads them (rounded once on a bf16 path).
+    private let contextValues: ContextValues
 
     public init(values: Tensor, keys: Tensor, mask: Tensor) {
-        self.values = values
-        self.keys = keys
-        self.mask = mask
+        self.init(values: values, keys: keys, mask: mask, contextValues: ContextValues(values))
+    }
+
+    private init(values: Tensor, keys: Tensor, mask: Tensor, contextValues: ContextValues) {
+        (self.values, self.keys, self.mask, self.contextValues) = (values, keys, mask, contextValues)
     }
 
     /// `S_b`, the real length of each row (its `</s>` included), read off the mask.
@@ -22,8 +26,12 @@ public struct AttentionMemory {
     }
 
     /// The rows `indices` of every tensor, for beam search.
+    /// (Beam search selects rows at every step, as often as the context reads them: its values
+    /// are rounded as they are read, not copied rounded first.)
     public func selecting(rows indices: [Int]) -> AttentionMemory {
-        AttentionMemory(values: values.rows(indices), keys: keys.rows(indices), mask: mask.rows(indices))
+        let values = values.rows(indices)
+        return AttentionMemory(values: values, keys: keys.rows(indices), mask: mask.rows(indices),
+                               contextValues: ContextValues(values, roundedOnce: false))
     }
 
     /// The multiplicative scores `qᵀ k_s` of every position at once, `[B, S]`.
@@ -36,5 +44,8 @@ public struct AttentionMemory {
 
     /// The context `c = Σ_s α_s h̄_s`, `[B, M]`.
     /// - Parameter weights: `α`, `[B, S]`.
-    func context(_ weights: Tensor) -> Tensor { Tensor.attentionContext(weights: weights, values: values) }
+    func context(_ weights: Tensor) -> Tensor {
+        Tensor.attentionContext(weights: weights,
+                                values: contextValues.tensor === values ? contextValues : ContextValues(values, roundedOnce: false))
+    }
 }
