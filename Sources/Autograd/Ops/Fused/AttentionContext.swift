@@ -105,13 +105,13 @@ private struct ContextRows {
         return rounding ? BFloat16.round(x) : x
     }
 
-    /// `c_b = Σ_s α_bs h̄_bs` for the batch entries `batch`, 16 lanes of `c_b` at a time.
     /// `h̄` as the products read it: rounded here unless `valuesRounded` says it already is.
     @inline(__always)
     private func readValues(_ p: UnsafePointer<Float>, _ n: Int, _ valuesRounded: Bool) -> Lanes {
         valuesRounded ? Vector.loadBlock(p, n, padding: 0) : read(p, n)
     }
 
+    /// `c_b = Σ_s α_bs h̄_bs` for the batch entries `batch`, 16 lanes of `c_b` at a time.
     func forward(_ batch: Range<Int>, alpha: UnsafePointer<Float>, values: UnsafePointer<Float>, valuesRounded: Bool,
                  out: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: length) { weights in
