@@ -151,6 +151,17 @@ final class RowOpFastPathTests: FastPathTestCase {
             dx.replaceSubrange(100 * 256 ..< 500 * 256, with: g)
             return (Array(inputs[0][100 * 256 ..< 500 * 256]), [dx])
         }
+        // Rows gathered on both threads; repeated tokens sum their gradients.
+        let table = random([50, 256], seed: 25)
+        let ids = (0..<300).map { ($0 * 37 + $0 / 7) % 50 }
+        check("embedding", [table], { $0[0].embedding(ids, shape: [3, 100]) }) { inputs, g in
+            var out = [Double](), dw = [Double](repeating: 0, count: 50 * 256)
+            for (n, id) in ids.enumerated() {
+                out += inputs[0][id * 256 ..< (id + 1) * 256]
+                for e in 0..<256 { dw[id * 256 + e] += g[n * 256 + e] }
+            }
+            return (out, [dw])
+        }
         check("transpose 0, 1", [x], { $0[0].transposed(0, 1) }) { inputs, g in
             var out = [Double](), dx = [Double](repeating: 0, count: inputs[0].count)
             for t in 0..<20 { for b in 0..<64 { for e in 0..<97 { out.append(inputs[0][(b * 20 + t) * 97 + e]) } } }

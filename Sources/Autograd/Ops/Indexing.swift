@@ -13,10 +13,11 @@ extension Tensor {
     public func embedding(_ indices: [Int], shape: [Int], paddingIndex: Int? = nil) -> Tensor {
         precondition(rank == 2 && indices.count == shape.reduce(1, *), "embedding: table \(self.shape), \(indices.count) indices for \(shape)")
         let table = self, width = self.shape[1], rows = self.shape[0]
+        for row in indices { precondition(row >= 0 && row < rows, "embedding: index \(row) outside 0..<\(rows)") }
         let out = Tensor(uninitializedShape: shape + [width])
-        for (n, row) in indices.enumerated() {
-            precondition(row >= 0 && row < rows, "embedding: index \(row) outside 0..<\(rows)")
-            (out.data + n &* width).update(from: table.data + row &* width, count: width)
+        // Rows split over the pool (a Transformer's 1,280 × 256 lookups).
+        Parallel.forEachRange(indices.count, grain: Swift.max(1, Parallel.elementGrain / Swift.max(width, 1)), alignment: 1) { range in
+            for n in range { (out.data + n &* width).update(from: table.data + indices[n] &* width, count: width) }
         }
         return Tape.record(.embedding, output: out, inputs: [table]) { gradient in
             let gw = table.gradientPointer(), g = gradient.data
