@@ -50,9 +50,9 @@ public enum GEMM {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, relu: Bool = false
     ) {
         guard m > 0, n > 0 else { return }
-        let (beta, bias) = placeBias(bias, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
-        let tileRectifies = relu && tileFinishes(m: m, n: n, k: k, alpha: alpha)
-        defer { if relu && !tileRectifies { rectify(m: m, n: n, c: c, ldc: ldc) } }
+        let epilogue = Epilogue(bias: bias, relu: relu, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
+        defer { epilogue.finish() }
+        let beta = epilogue.beta
         guard k > 0, alpha != 0 else {
             scale(m: m, n: n, by: beta, c: c, ldc: ldc)
             return
@@ -70,29 +70,44 @@ public enum GEMM {
             let packed = packBF16B(path: path, transposeB: transposeB, k: k, n: n, b: b, ldb: ldb,
                                    into: GEMMWorkspace.current.packedWordsB(count: count))
             multiplyBF16(path: path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                         b: packed, beta: beta, c: c, ldc: ldc, bias: bias, relu: tileRectifies)
+                         b: packed, beta: beta, c: c, ldc: ldc, bias: epilogue.bias, relu: epilogue.relu)
             return
         }
         run(Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
     }
 
-    /// The β and bias a product's kernel gets: the AVX512-BF16 tile adds the bias as it stores
-    /// (packed products of more than 4 rows and columns); for every other kernel the bias is
-    /// written into each row of `C` here and the product adds to it (β = 1). `beta` must be 0
-    /// with a bias.
-    static func placeBias(_ bias: UnsafePointer<Float>?, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
-                          c: UnsafeMutablePointer<Float>, ldc: Int) -> (beta: Float, bias: UnsafePointer<Float>?) {
-        guard let bias else { return (beta, nil) }
-        precondition(beta == 0, "GEMM.multiply: a bias needs beta = 0")
-        if tileFinishes(m: m, n: n, k: k, alpha: alpha) { return (0, bias) }
-        let row = Vector.Operand.row(bias)
-        if ldc == n {
-            Vector.map(Lane.Pass.self, rows: m, n: n, row, row, row, into: c, accumulate: false)
-        } else {
-            for i in 0..<m { (c + i &* ldc).update(from: bias, count: n) }
+    /// Where a product's bias and ReLU are applied: by the AVX512-BF16 tile as it stores (packed
+    /// products of more than 4 rows and columns), or around any other kernel, the bias written
+    /// into each row of `C` first (the product then adds to it, β = 1) and the ReLU over `C`
+    /// after (`finish()`). `beta` must be 0 with a bias.
+    struct Epilogue {
+        /// What the kernel gets: its β, the bias it adds, whether it rectifies.
+        let beta: Float, bias: UnsafePointer<Float>?, relu: Bool
+        private let rectifiesAfter: Bool
+        private let m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+
+        init(bias: UnsafePointer<Float>?, relu: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+             c: UnsafeMutablePointer<Float>, ldc: Int) {
+            precondition(bias == nil || beta == 0, "GEMM.multiply: a bias needs beta = 0")
+            let tile = GEMM.tileFinishes(m: m, n: n, k: k, alpha: alpha)
+            (self.m, self.n, self.c, self.ldc) = (m, n, c, ldc)
+            (self.relu, rectifiesAfter) = (relu && tile, relu && !tile)
+            guard let bias, !tile else {
+                (self.beta, self.bias) = (beta, bias)
+                return
+            }
+            let row = Vector.Operand.row(bias)
+            if ldc == n {
+                Vector.map(Lane.Pass.self, rows: m, n: n, row, row, row, into: c, accumulate: false)
+            } else {
+                for i in 0..<m { (c + i &* ldc).update(from: bias, count: n) }
+            }
+            (self.beta, self.bias) = (1, nil)
         }
-        return (1, nil)
+
+        /// The ReLU the kernel did not apply.
+        func finish() { if rectifiesAfter { GEMM.rectify(m: m, n: n, c: c, ldc: ldc) } }
     }
 
     /// Whether the AVX512-BF16 tile's stores finish the product (adding the bias, rectifying):

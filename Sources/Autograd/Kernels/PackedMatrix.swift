@@ -98,16 +98,15 @@ extension GEMM {
                      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, bias: bias, relu: relu)
             return
         }
-        let (beta, bias) = placeBias(bias, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
-        let tileRectifies = relu && tileFinishes(m: m, n: n, k: k, alpha: alpha)
-        defer { if relu && !tileRectifies { rectify(m: m, n: n, c: c, ldc: ldc) } }
+        let epilogue = Epilogue(bias: bias, relu: relu, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
+        defer { epilogue.finish() }
         switch packedB.layout {
         case .bf16(let packed):
             multiplyBF16(path: packedB.path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                         b: packed, beta: beta, c: c, ldc: ldc, bias: bias, relu: tileRectifies)
+                         b: packed, beta: epilogue.beta, c: c, ldc: ldc, bias: epilogue.bias, relu: epilogue.relu)
         case .fp32(let packed):
             multiplyFP32(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                         prepackedB: packed, beta: beta, c: c, ldc: ldc)
+                         prepackedB: packed, beta: epilogue.beta, c: c, ldc: ldc)
         }
     }
 }

@@ -46,22 +46,17 @@ final class DeferredContextGradients {
         let batch = values.shape[0], length = values.shape[1], width = values.shape[2]
         let steps = entry.weights.count
         // A = [T, B, S], G = [T, B, M]: step t's rows one after the other.
-        let weights = Storage(count: steps * batch * length), gradients = Storage(count: steps * batch * width)
-        let stepSize = batch * (length + width)
-        Parallel.forEachRange(steps, grain: Swift.max(1, Parallel.elementGrain / Swift.max(stepSize, 1)), alignment: 1) { range in
-            for t in range {
-                (weights.pointer + t * batch * length).update(from: entry.weights[t].data, count: batch * length)
-                (gradients.pointer + t * batch * width).update(from: entry.gradients[t].data, count: batch * width)
-            }
-        }
+        let (weights, keptWeights) = StackedRows(pieces: entry.weights.map { (UnsafePointer($0.data), batch) }, ld: length).contiguous()
+        let (gradients, keptGradients) = StackedRows(pieces: entry.gradients.map { (UnsafePointer($0.data), batch) }, ld: width).contiguous()
         let (target, beta) = values.productGradientBuffer()
         Parallel.forEachRange(batch, grain: 1, alignment: 1) { range in
             for b in range {  // ∂h̄_b (+)= A_bᵀ G_b
                 GEMM.multiply(transposeA: true, transposeB: false, m: length, n: width, k: steps,
-                              a: weights.pointer + b * length, lda: batch * length,
-                              b: gradients.pointer + b * width, ldb: batch * width,
+                              a: weights + b * length, lda: batch * length,
+                              b: gradients + b * width, ldb: batch * width,
                               beta: beta, c: target + b * length * width, ldc: width)
             }
         }
+        withExtendedLifetime((keptWeights, keptGradients)) {}
     }
 }

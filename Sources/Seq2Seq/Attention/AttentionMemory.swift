@@ -3,7 +3,7 @@ import Autograd
 /// The encoder side of attention, prepared once per batch.
 public struct AttentionMemory {
     /// The encoder outputs `h̄`, `[B, S, M]`: what the context averages.
-    public var values: Tensor
+    public let values: Tensor
     /// What scores compare a query with, `[B, S, A]`: `U h̄` (additive), `W_a h̄` (general, local) or `h̄` (dot).
     public var keys: Tensor
     /// `[B, S]`: 1 for a real source position, 0 for padding.
@@ -11,12 +11,12 @@ public struct AttentionMemory {
     /// `values` as every step's context reads them (rounded once on a bf16 path).
     private let contextValues: ContextValues
 
-    public init(values: Tensor, keys: Tensor, mask: Tensor) {
-        self.init(values: values, keys: keys, mask: mask, contextValues: ContextValues(values))
-    }
-
-    private init(values: Tensor, keys: Tensor, mask: Tensor, contextValues: ContextValues) {
-        (self.values, self.keys, self.mask, self.contextValues) = (values, keys, mask, contextValues)
+    /// - Parameter roundingValuesOnce: whether every step's context reads `values` from a copy
+    ///   rounded once (`ContextValues`); `false` where no context is taken or the memory serves a
+    ///   single step.
+    public init(values: Tensor, keys: Tensor, mask: Tensor, roundingValuesOnce: Bool = true) {
+        (self.values, self.keys, self.mask) = (values, keys, mask)
+        contextValues = ContextValues(values, roundedOnce: roundingValuesOnce)
     }
 
     /// `S_b`, the real length of each row (its `</s>` included), read off the mask.
@@ -25,13 +25,11 @@ public struct AttentionMemory {
         return (0..<mask.shape[0]).map { b in (0..<length).reduce(0) { $0 + (mask.data[b * length + $1] != 0 ? 1 : 0) } }
     }
 
-    /// The rows `indices` of every tensor, for beam search.
-    /// (Beam search selects rows at every step, as often as the context reads them: its values
-    /// are rounded as they are read, not copied rounded first.)
+    /// The rows `indices` of every tensor, for beam search. (It selects rows at every step, as
+    /// often as the context reads them: their values are rounded as they are read.)
     public func selecting(rows indices: [Int]) -> AttentionMemory {
-        let values = values.rows(indices)
-        return AttentionMemory(values: values, keys: keys.rows(indices), mask: mask.rows(indices),
-                               contextValues: ContextValues(values, roundedOnce: false))
+        AttentionMemory(values: values.rows(indices), keys: keys.rows(indices), mask: mask.rows(indices),
+                        roundingValuesOnce: false)
     }
 
     /// The multiplicative scores `qᵀ k_s` of every position at once, `[B, S]`.
@@ -44,8 +42,5 @@ public struct AttentionMemory {
 
     /// The context `c = Σ_s α_s h̄_s`, `[B, M]`.
     /// - Parameter weights: `α`, `[B, S]`.
-    func context(_ weights: Tensor) -> Tensor {
-        Tensor.attentionContext(weights: weights,
-                                values: contextValues.tensor === values ? contextValues : ContextValues(values, roundedOnce: false))
-    }
+    func context(_ weights: Tensor) -> Tensor { Tensor.attentionContext(weights: weights, values: contextValues) }
 }

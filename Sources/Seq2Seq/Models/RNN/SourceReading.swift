@@ -53,7 +53,7 @@ enum SourceReading {
     /// - Parameters: - outputs: `[B, S, M]`. - mask: `[B, S]`.
     func prepare(outputs: Tensor, mask: Tensor) -> AttentionMemory {
         switch self {
-        case .summary: AttentionMemory(values: outputs, keys: outputs, mask: mask)
+        case .summary: AttentionMemory(values: outputs, keys: outputs, mask: mask, roundingValuesOnce: false)
         case .contextInput(let attention), .attentionalOutput(let attention, _): attention.prepare(outputs: outputs, mask: mask)
         }
     }
