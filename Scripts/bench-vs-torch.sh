@@ -3,7 +3,9 @@
 # the same models and shapes (batch 64, source and target length 20, vocabulary 1000, width 256),
 # one program after the other: Attend in fp32 and (where the CPU has a bf16 path) bf16, PyTorch
 # in fp32 and with bf16 autocast (--amp-bf16):
-#   Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N] [--rounds R]   # defaults: 2, 30, 5, 1
+#   Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N] [--rounds R] [--dropout P]
+#   (defaults: 2, 30, 5, 1, 0; with P > 0 both models train with dropout P where each program's
+#   models put it; torch_bench.py's nn.Transformer also drops attention weights)
 # With R rounds the programs take turns R times and the table shows each one's median over the
 # rounds, so that a slow spell of the machine falls on both sides.
 # It builds nothing: run `swift build -c release` first. ATTEND (default .build/release/attend)
@@ -12,20 +14,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N] [--rounds R]" >&2; exit 2; }
-threads=2 steps=30 warmup=5 rounds=1
+usage() { echo "usage: Scripts/bench-vs-torch.sh [--threads T] [--steps N] [--warmup N] [--rounds R] [--dropout P]" >&2; exit 2; }
+threads=2 steps=30 warmup=5 rounds=1 dropout=0
 while [ $# -gt 0 ]; do
   case $1 in
     --threads) [ $# -ge 2 ] || usage; threads=$2; shift 2 ;;
     --steps) [ $# -ge 2 ] || usage; steps=$2; shift 2 ;;
     --warmup) [ $# -ge 2 ] || usage; warmup=$2; shift 2 ;;
     --rounds) [ $# -ge 2 ] || usage; rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --dropout) [ $# -ge 2 ] || usage; dropout=$2; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
   esac
 done
 [[ $threads =~ ^[1-9][0-9]*$ && $steps =~ ^[1-9][0-9]*$ && $warmup =~ ^[0-9]+$ && $rounds =~ ^[1-9][0-9]*$ ]] ||
   { echo "error: --threads, --steps and --rounds must be positive integers, --warmup a non-negative one" >&2; exit 2; }
+[[ $dropout =~ ^0*(\.[0-9]*)?$ ]] || { echo "error: --dropout must be a number at least 0 and below 1" >&2; exit 2; }
 
 attend=${ATTEND:-.build/release/attend}
 reference=${TORCH_BENCH:-../shared/reference/torch_bench.py}
@@ -55,7 +59,7 @@ median_ms() { sed -n 's/.*step median \([0-9.]*\) ms.*/\1/p' | head -n 1; }
 attend_precisions=(fp32)
 if "$attend" bench gemm --m 8 --n 8 --k 8 --repeat 1 --precision bf16 >/dev/null 2>&1; then attend_precisions+=(bf16); fi
 
-echo "cpu: $(Scripts/cpu-name.sh); threads $threads"
+echo "cpu: $(Scripts/cpu-name.sh); threads $threads; dropout $dropout"
 models=(gru-bahdanau transformer)
 declare -A ms  # [model,program,precision]: the medians of the rounds, space-separated
 torch_failed=0
@@ -64,13 +68,13 @@ for ((round = 1; round <= rounds; round++)); do
   for model in "${models[@]}"; do
     for precision in fp32 bf16; do
       if [[ " ${attend_precisions[*]} " == *" $precision "* ]]; then
-        line=$("$attend" bench train --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" --precision "$precision")
+        line=$("$attend" bench train --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" --precision "$precision" --dropout "$dropout")
         echo "attend $line"
         ms[$model,attend,$precision]+=" $(median_ms <<<"$line")"
       fi
       if [ -z "$torch_problem" ]; then
         amp=(); [ "$precision" = bf16 ] && amp=(--amp-bf16)
-        if output=$("$PYTHON" "$reference" --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" "${amp[@]}" 2>&1); then
+        if output=$("$PYTHON" "$reference" --model "$model" --threads "$threads" --steps "$steps" --warmup "$warmup" --dropout "$dropout" "${amp[@]}" 2>&1); then
           line=$(grep 'step median' <<<"$output" || true)
           echo "torch  $line"
           ms[$model,torch,$precision]+=" $(median_ms <<<"$line")"

@@ -18,7 +18,7 @@ struct TrainingBench {
     static var usage: String {
         """
                attend bench train --model \(modelNames) [--threads T] [--steps N] [--warmup N]
-                                  [--batch B] [--src-len S] [--tgt-len T] [--vocab V] [--width W] [--ops]
+                                  [--batch B] [--src-len S] [--tgt-len T] [--vocab V] [--width W] [--dropout P] [--ops]
         """
     }
 
@@ -28,10 +28,10 @@ struct TrainingBench {
         train: time training steps of the model torch_bench.py (../shared/reference) trains, on the
         same synthetic workload: a pool of 8 random batches (ids 4 … V−1, rows exactly S and T
         long), cycled; a step is forward + mean cross-entropy + backward + Adam (lr 0.001) + zeroing
-        the gradients, without clipping or dropout. Prints one line: median / min / max step time
-        over the timed steps, target tokens per second (B·T / median), the forward (with the loss),
-        backward and optimizer (with the zeroing) medians, the loss of the first and last step, and
-        the peak resident memory. Scripts/bench-vs-torch.sh runs both programs and prints the ratio.
+        the gradients, without clipping (nor dropout, unless --dropout). Prints one line: median / min /
+        max step time over the timed steps, target tokens per second (B·T / median), the forward (with
+        the loss), backward and optimizer (with the zeroing) medians, the loss of the first and last
+        step, and the peak resident memory. Scripts/bench-vs-torch.sh runs both programs and prints the ratio.
         With --ops, a table follows: where the timed steps' time went, op by op (OpTimes).
         \(OptionHelp.lines(options, defaults: TrainingBench()))
         models (at width W):
@@ -54,6 +54,7 @@ struct TrainingBench {
     var targetLength = 20
     var vocabularySize = 1000
     var width = 256
+    var dropout: Float = 0
     var ops = false
     var engine = EngineSettings()
 
@@ -67,6 +68,8 @@ struct TrainingBench {
             .integer("tgt-len", \.targetLength, valueName: "T", help: "target positions per row"),
             .integer("vocab", \.vocabularySize, valueName: "V", help: "vocabulary size, both sides"),
             .integer("width", \.width, valueName: "W", help: "the model width"),
+            .number("dropout", \.dropout, valueName: "P",
+                    help: "dropout where the model's --dropout applies it (torch_bench.py --dropout also drops attention weights)"),
             .flag("ops", \.ops, help: "also time every op of the timed steps (a clock read per op and per task)"),
         ] + EngineSettings.options.map { $0.lifted(\.engine) }
     }
@@ -85,6 +88,7 @@ struct TrainingBench {
         guard batchSize >= 1, sourceLength >= 1, targetLength >= 1, width >= 1 else {
             throw CommandError.usage("--batch, --src-len, --tgt-len and --width must be at least 1")
         }
+        guard dropout >= 0 && dropout < 1 else { throw CommandError.usage("--dropout must be at least 0 and below 1") }
         guard vocabularySize > SpecialToken.all.count else {
             throw CommandError.usage("--vocab must be more than \(SpecialToken.all.count) (the special tokens)")
         }
@@ -93,7 +97,7 @@ struct TrainingBench {
 
     /// The configuration matching torch_bench.py's model of the same name, if there is one.
     var configuration: ModelConfiguration? {
-        Self.models.first { $0.name == model }?.configuration(width, vocabularySize)
+        Self.models.first { $0.name == model }?.configuration(width, vocabularySize, dropout)
     }
 
     /// `poolSize` batches of random ids in `4 ..< V`, `[B, S]` sources and `[B, T]` targets.

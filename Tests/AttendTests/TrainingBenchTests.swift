@@ -96,10 +96,24 @@ final class TrainingBenchTests: XCTestCase {
         XCTAssertEqual(try bench("gru-bahdanau").model, "gru-bahdanau", "without --ops, the line alone")
     }
 
+    /// `--dropout` puts dropout where the model's `--dropout` does: on a Transformer, its two
+    /// embeddings, every sublayer's output and every feed-forward hidden layer.
+    func testDropoutOptionDropsWhereTheModelDoes() throws {
+        func dropoutCalls(_ extra: [String]) throws -> Double? {
+            let run = try AttendProcess.run(["bench", "train", "--model", "transformer", "--ops"] + tiny + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let row = run.stdout.split(separator: "\n").first { $0.hasPrefix("forward dropout ") }
+            return row.flatMap { Double($0.split(separator: " ").dropLast(2).last ?? "") }
+        }
+        // 2 embeddings + 3 encoder layers × (2 sublayers + 1 hidden) + 3 decoder layers × (3 + 1).
+        XCTAssertEqual(try dropoutCalls(["--dropout", "0.1"]), 23)
+        XCTAssertNil(try dropoutCalls([]), "no dropout by default, as torch_bench.py")
+    }
+
     func testBadOptionsAreUsageErrors() throws {
         for arguments in [["--model", "lstm"], [], ["--model", "transformer", "--width", "30"], ["--model", "gru-bahdanau", "--vocab", "4"],
                           ["--model", "gru-bahdanau", "--steps", "0"], ["--model", "gru-bahdanau", "--threads", "0"],
-                          ["--model", "gru-bahdanau", "--layers", "2"]] {
+                          ["--model", "gru-bahdanau", "--layers", "2"], ["--model", "gru-bahdanau", "--dropout", "1"]] {
             let run = try AttendProcess.run(["bench", "train"] + arguments)
             XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
             XCTAssertTrue(run.stderr.hasPrefix("error: "), run.stderr)

@@ -3,22 +3,18 @@
 extension Tensor {
     /// - Parameters:
     ///   - probability: `p`, the chance an element is dropped; 0 returns `self` unchanged.
-    ///   - generator: the run's seeded generator, so the same seed drops the same elements.
+    ///   - generator: the run's seeded generator, so the same seed drops the same elements. One
+    ///     word is drawn per call, the key of its mask (`DropoutMask`).
     public func dropout(probability: Float, generator: inout SeededGenerator) -> Tensor {
         precondition(probability >= 0 && probability < 1, "dropout: probability \(probability) outside [0, 1)")
         guard probability > 0 else { return self }
         let x = self
-        let keep = 1 / (1 - probability)
-        let scale = Tensor(uninitializedShape: shape)  // 0 or 1/(1 − p) per element
-        for i in 0..<count { scale.data[i] = generator.nextUnit() < probability ? 0 : keep }
+        let mask = DropoutMask(probability: probability, key: generator.next())
         let out = Tensor(uninitializedShape: shape)
-        let s = Vector.Operand.full(scale.data, count)
-        Vector.map(Lane.Product.self, rows: 1, n: count, .full(x.data, count), s, s, into: out.data, accumulate: false)
+        mask.apply(x.data, into: out.data, count: count, accumulate: false)
         return Tape.record(.dropout, output: out, inputs: [x]) { gradient in
             let (gx, accumulate) = x.gradientBuffer()
-            Vector.map(Lane.Product.self, rows: 1, n: x.count, .full(gradient.data, x.count), s, s,
-                       into: gx, accumulate: accumulate)
-            withExtendedLifetime(scale) {}
+            mask.apply(gradient.data, into: gx, count: x.count, accumulate: accumulate)
         }
     }
 }

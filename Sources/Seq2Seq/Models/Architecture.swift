@@ -31,8 +31,9 @@ public struct Architecture {
         public let name: String
         /// For the help: what the model is, at width `W`.
         public let summary: String
-        /// The configuration for width `W` and a vocabulary of `V` on both sides.
-        public let configuration: (_ width: Int, _ vocabulary: Int) -> ModelConfiguration
+        /// The configuration for width `W`, a vocabulary of `V` on both sides and dropout `p`
+        /// where the architecture's `--dropout` applies it.
+        public let configuration: (_ width: Int, _ vocabulary: Int, _ dropout: Float) -> ModelConfiguration
     }
 
     /// The checkpoint's `arch`: `rnn`, `transformer`.

@@ -46,13 +46,13 @@ extension Architecture {
             Benchmark(name: "gru-bahdanau", summary: """
                 embeddings W, a bidirectional GRU encoder (W per direction), a tanh bridge, a GRU decoder
                 (hidden W) reading [E y_{t−1}; c_t] with Bahdanau attention on s_{t−1}, a linear output layer
-                """) { width, vocabulary in
+                """) { width, vocabulary, dropout in
                 var c = RNNConfiguration(cell: .gru)
                 c.attention = .bahdanau
                 c.layers = 1
                 (c.embeddingWidth, c.hiddenWidth, c.encoderWidth) = (width, width, width)
                 c.bidirectional = true
-                c.dropout = 0
+                c.dropout = dropout
                 (c.sourceVocabularySize, c.targetVocabularySize) = (vocabulary, vocabulary)
                 return ModelConfiguration(architecture: "rnn", c)
             },

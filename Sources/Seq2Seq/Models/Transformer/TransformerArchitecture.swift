@@ -28,12 +28,12 @@ extension Architecture {
             Benchmark(name: "transformer", summary: """
                 3 + 3 post-norm layers, D = W, 4 heads, feed-forward 4·W, ReLU, sinusoidal positions,
                 untied output layer
-                """) { width, vocabulary in
+                """) { width, vocabulary, dropout in
                 var c = TransformerConfiguration()
                 (c.modelWidth, c.heads, c.layers, c.feedForwardWidth) = (width, 4, 3, 4 * width)
                 (c.layerNorm, c.activation, c.positions) = (.post, .relu, .sinusoidal)
                 c.tieEmbeddings = false
-                c.dropout = 0
+                c.dropout = dropout
                 (c.sourceVocabularySize, c.targetVocabularySize) = (vocabulary, vocabulary)
                 return ModelConfiguration(architecture: "transformer", c)
             },
