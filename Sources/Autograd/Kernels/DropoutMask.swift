@@ -21,12 +21,6 @@ struct DropoutMask {
         keep = 1 / (1 - probability)
     }
 
-    /// Whether element `i` is kept: the scalar form of the vector code below, for tests.
-    func keeps(_ i: Int) -> Bool {
-        let word = Self.mix(key &+ UInt64(i / 2) &* Self.gamma)
-        return UInt32(truncatingIfNeeded: word >> (i % 2 == 0 ? 16 : 40)) & 0xFF_FFFF >= threshold
-    }
-
     /// `y[i] = x[i] · m_i` (`+=` with `accumulate`) for `i < count`, `m_i` 0 or `1/(1 − p)`;
     /// `x` and `y` may be the same buffer.
     func apply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
@@ -58,14 +52,7 @@ struct DropoutMask {
     /// `j · γ` for the lanes `j = 0 … 7`.
     private static let laneSteps = SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &* gamma
 
-    @inline(__always)
-    private static func mix<Word: FixedWidthInteger & UnsignedInteger>(_ z: Word) -> Word {
-        var z = z
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+    /// SplitMix64's output function, lane by lane.
     @inline(__always)
     private static func mix(_ z: SIMD8<UInt64>) -> SIMD8<UInt64> {
         var z = z
