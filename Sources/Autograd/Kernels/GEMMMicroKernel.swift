@@ -20,11 +20,9 @@ extension GEMM {
     /// `kc` between rows) or `mr`-wide row segments of a stored-transposed `A` (`depthMajor`),
     /// so neither orientation needs an element-wise transpose.
     enum PanelLayout {
-        case rowMajor
+        /// Rows `stride` apart: a packed panel's (`kc`), or a plain `A`'s own rows (`lda`).
+        case rowMajor(stride: Int)
         case depthMajor
-
-        /// The layout `packA` uses for a plain (`false`) or stored-transposed (`true`) `A`.
-        init(transposedA: Bool) { self = transposedA ? .depthMajor : .rowMajor }
     }
 
     /// `C[0..<8, 0..<32] = alpha · T + beta · C` for a full tile written straight into `C`
@@ -36,16 +34,16 @@ extension GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
     ) {
         switch layout {
-        case .rowMajor: rowMajorKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case .rowMajor(let stride): rowMajorKernel(kc: kc, a: a, rowStride: stride, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
         case .depthMajor: depthMajorKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
         }
     }
 
-    /// `tileKernel` for `A` rows stored `kc` apart.
+    /// `tileKernel` for `A` rows stored `rowStride` apart.
     @inline(never)
-    static func rowMajorKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func rowMajorKernel(kc: Int, a: UnsafePointer<Float>, rowStride: Int, b: UnsafePointer<Float>,
                                c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
-        tileKernel(kc: kc, a: a, rowStride: kc, columnStride: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        tileKernel(kc: kc, a: a, rowStride: rowStride, columnStride: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 
     /// `tileKernel` for `A` stored depth-major: the 8 row values of a depth step sit at constant
