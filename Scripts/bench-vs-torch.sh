@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $threads =~ ^[1-9][0-9]*$ && $steps =~ ^[1-9][0-9]*$ && $warmup =~ ^[0-9]+$ && $rounds =~ ^[1-9][0-9]*$ ]] ||
   { echo "error: --threads, --steps and --rounds must be positive integers, --warmup a non-negative one" >&2; exit 2; }
-[[ $dropout =~ ^0*(\.[0-9]*)?$ ]] || { echo "error: --dropout must be a number at least 0 and below 1" >&2; exit 2; }
+[[ $dropout =~ ^(0+(\.[0-9]*)?|\.[0-9]+)$ ]] || { echo "error: --dropout must be a number at least 0 and below 1" >&2; exit 2; }
 
 attend=${ATTEND:-.build/release/attend}
 reference=${TORCH_BENCH:-../shared/reference/torch_bench.py}

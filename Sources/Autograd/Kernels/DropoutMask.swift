@@ -14,8 +14,8 @@ struct DropoutMask {
     /// `1 / (1 − p)`, the factor of a kept element.
     let keep: Float
 
+    /// - Parameter probability: `p`, in `[0, 1)` (`Tensor.dropout` checks it).
     init(probability: Float, key: UInt64) {
-        precondition(probability >= 0 && probability < 1, "dropout: probability \(probability) outside [0, 1)")
         self.key = key
         threshold = UInt32((probability * 0x1p24).rounded(.up))
         keep = 1 / (1 - probability)

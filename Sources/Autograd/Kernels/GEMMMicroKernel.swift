@@ -14,11 +14,12 @@ extension GEMM {
     /// Columns of a register tile (and of a packed `B` micro-panel): two 16-lane vectors.
     static let tileColumns = 32
 
-    /// How a packed `A` micro-panel is laid out: element `(i, p)` lives at `i · rowStride + p · columnStride`.
+    /// How an `A` micro-panel is laid out: element `(i, p)` lives at `i · rowStride + p · columnStride`.
     ///
     /// Packing copies contiguous runs in both cases: rows of a plain `A` (`rowMajor`, stride
     /// `kc` between rows) or `mr`-wide row segments of a stored-transposed `A` (`depthMajor`),
-    /// so neither orientation needs an element-wise transpose.
+    /// so neither orientation needs an element-wise transpose. A plain `A`'s whole 8-row tiles
+    /// are not packed at all: the kernel reads them `rowMajor` with `lda` between rows.
     enum PanelLayout {
         /// Rows `stride` apart: a packed panel's (`kc`), or a plain `A`'s own rows (`lda`).
         case rowMajor(stride: Int)
