@@ -52,10 +52,15 @@ extension GEMM {
     static func packBF16B(path: MatrixPath, k: Int, n: Int, into buffer: UnsafeMutablePointer<UInt32>,
                           _ pack: (BF16PackedMatrix, Range<Int>) -> Void) -> BF16PackedMatrix {
         let packed = BF16PackedMatrix(words: buffer, k: k, n: n, pairAlignment: BF16Tile(path: path).pairAlignment)
-        let panels = packed.panels
-        let parts = k &* n >= 1 << 16 ? min(Parallel.threadCount, panels) : 1
-        Parallel.run(tasks: parts) { part in pack(packed, panels * part / parts ..< panels * (part + 1) / parts) }
+        forEachPanelRange(packed.panels, elements: k &* n) { pack(packed, $0) }
         return packed
+    }
+
+    /// Runs `body` over consecutive ranges of `panels` 32-column panels of an `op(B)` being packed
+    /// whole, one range per thread of the pool when its `elements` are many enough to pay.
+    static func forEachPanelRange(_ panels: Int, elements: Int, _ body: (Range<Int>) -> Void) {
+        let parts = elements >= 1 << 16 ? min(Parallel.threadCount, panels) : 1
+        Parallel.run(tasks: parts) { part in body(panels * part / parts ..< panels * (part + 1) / parts) }
     }
 
     static func multiplyBF16(

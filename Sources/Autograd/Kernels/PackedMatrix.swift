@@ -67,12 +67,10 @@ struct FP32PackedMatrix {
     /// to be worth it (as `GEMM.packBF16B` splits the bf16 ones): a recurrent step's weights are
     /// packed at their first product of each training step.
     func pack(transposed: Bool, b: UnsafePointer<Float>, ldb: Int) {
-        let panels = (n + GEMM.tileColumns - 1) / GEMM.tileColumns
-        let parts = k &* n >= 1 << 16 ? min(Parallel.threadCount, panels) : 1
-        Parallel.run(tasks: parts) { part in
+        GEMM.forEachPanelRange((n + GEMM.tileColumns - 1) / GEMM.tileColumns, elements: k &* n) { range in
             for start in stride(from: 0, to: k, by: GEMM.blockDepth) {
                 let depth = min(GEMM.blockDepth, k - start)
-                for index in panels * part / parts ..< panels * (part + 1) / parts {
+                for index in range {
                     let column = index * GEMM.tileColumns
                     GEMM.packB(transposed: transposed, b: b + (transposed ? column * ldb + start : start * ldb + column),
                                ldb: ldb, kc: depth, nc: min(GEMM.tileColumns, n - column),

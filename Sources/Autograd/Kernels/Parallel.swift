@@ -151,10 +151,11 @@ private final class Pool: @unchecked Sendable {
             if let index = claimTask() {
                 let start = OpTimes.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
                 runClaimed(index)
-                idleSince = DispatchTime.now().uptimeNanoseconds
-                if start != 0 { OpTimes.workerBusy.add(idleSince &- start, ordering: .relaxed) }
+                if start != 0 { OpTimes.workerBusy.add(DispatchTime.now().uptimeNanoseconds &- start, ordering: .relaxed) }
+                // Counted before the clock is read: the caller may be waiting for this task.
                 finished.add(1, ordering: .releasing)
                 spins = 0
+                idleSince = DispatchTime.now().uptimeNanoseconds
                 continue
             }
             spins &+= 1
