@@ -140,6 +140,13 @@ final class GradientCheckTests: XCTestCase {
                     p[0].layerNorm(adding: p[0], gain: p[1], bias: p[2]) * p[0]
                 }
             },
+            // Rows of 21: a whole 16-lane block before the partial one, the kernels' other path.
+            { g in check([random([2, 21], &g), random([21], &g), random([21], &g)]) { $0[0].layerNorm(gain: $0[1], bias: $0[2]) } },
+            { g in
+                check([random([2, 21], &g), random([2, 21], &g), random([21], &g), random([21], &g)]) {
+                    $0[0].layerNorm(adding: $0[1], gain: $0[2], bias: $0[3])
+                }
+            },
         ],
         .dropout: [
             { g in
