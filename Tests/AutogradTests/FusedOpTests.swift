@@ -227,6 +227,21 @@ final class FusedOpTests: XCTestCase {
         assertAttentionMatchesComposedForm(batch: 2, target: 4, source: 2, heads: 2, headWidth: 3, causal: true, seed: 18)
     }
 
+    /// Rows of up to 32 keys are normalised in registers, longer ones in passes over the row:
+    /// source lengths on both sides of 16 and 32, with padding that leaves 0, 1, 15, 16, 17 or
+    /// all keys and the causal limit.
+    func testScaledDotProductAttentionAtRowLengthsAroundTheShortPath() {
+        for (index, source) in [15, 16, 17, 31, 32, 33, 47].enumerated() {
+            let lengths = [0, 1, 15, 16, 17, source].map { min($0, source) }
+            let keyMask = Tensor(shape: [lengths.count, source],
+                                 scalars: lengths.flatMap { n in (0..<source).map { $0 < n ? 1 : 0 } })
+            for causal in [false, true] {
+                assertAttentionMatchesComposedForm(batch: lengths.count, target: 5, source: source, heads: 2, headWidth: 3,
+                                                   keyMask: keyMask, causal: causal, seed: 30 + UInt64(index))
+            }
+        }
+    }
+
     /// `B·h·T·S·d = 294,912` multiply-adds per product, past the op's parallel threshold (2¹⁶):
     /// the (batch entry, head) pairs run on the `Parallel` pool, forward and backward.
     func testScaledDotProductAttentionParallelPathMatchesComposedForm() {

@@ -1,3 +1,4 @@
+import CKernels
 /// Element-wise kernels over raw buffers, 16 lanes at a time (`SIMD16<Float>`, one AVX-512
 /// register), with the last `count % 16` elements run through the same vector code on a
 /// zero-padded copy, so a result never depends on where an element sits in the buffer.
@@ -223,9 +224,7 @@ extension Vector {
     /// The first `count` (< 16) elements at `p`, the other lanes set to `padding`.
     @inline(__always)
     static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, padding: Float) -> Lanes {
-        var v = Lanes(repeating: padding)
-        for j in 0..<count { v[j] = p[j] }
-        return v
+        attend_load_first(p, count, padding)
     }
 
     /// The first `width` (≤ 16) elements at `p`, the other lanes set to `padding`.
@@ -243,6 +242,6 @@ extension Vector {
     /// Writes the first `count` (< 16) lanes of `v` to `p`.
     @inline(__always)
     static func storePartial(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        for j in 0..<count { p[j] = v[j] }
+        attend_store_first(v, p, count)
     }
 }

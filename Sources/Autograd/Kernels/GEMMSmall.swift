@@ -229,9 +229,7 @@ extension GEMM {
     /// The first `count` (< 16) floats at `pointer`, zeros after: never reads past them.
     @inline(__always)
     private static func loadPartial(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float16Vector {
-        var vector = Float16Vector()
-        for lane in 0..<count { vector[lane] = pointer[lane] }
-        return vector
+        Vector.loadPartial(pointer, count, padding: 0)
     }
 
     /// `Σ v[lane]` by halving, so that the additions are independent.

@@ -113,7 +113,8 @@ extension Vector {
                 if width == 16 {
                     finish(s, out + j, accumulate)
                 } else {
-                    for t in 0..<width { out[j &+ t] = accumulate ? out[j &+ t] + s[t] : s[t] }
+                    let o = out + j
+                    storePartial(accumulate ? s + loadPartial(o, width, padding: 0) : s, o, width)
                 }
                 j &+= 16
             }

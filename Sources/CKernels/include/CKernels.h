@@ -1,12 +1,17 @@
-// The only C in Attend: CPU feature detection and the bf16 matrix kernels, whose instructions
-// (AVX512-BF16 `vdpbf16ps`, AMX `tdpbf16ps`) Swift cannot emit. Each function is a kernel
-// loop and nothing more; blocking, packing, threading and dispatch live in Swift
-// (Sources/Autograd/Kernels). Every function here is compiled for its own instruction set
-// through a target attribute, so one binary runs on CPUs with and without them.
+// The only C in Attend: CPU feature detection, the bf16 matrix kernels, and three inline
+// wrappers Swift's kernels call (a prefetch, a masked load, a masked store): instructions
+// (AVX512-BF16 `vdpbf16ps`, AMX `tdpbf16ps`, `prefetcht2`, AVX-512 masked moves) Swift cannot
+// emit. Each function is a kernel loop or one instruction and nothing more; blocking, packing,
+// threading and dispatch live in Swift (Sources/Autograd/Kernels). The kernels are compiled
+// for their own instruction sets through target attributes, so one binary runs on CPUs with
+// and without them; the inline wrappers are compiled with the Swift code that calls them.
 #ifndef ATTEND_CKERNELS_H
 #define ATTEND_CKERNELS_H
 
 #include <stdint.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 /// Feature bits returned by `attend_cpu_features`.
 enum {
@@ -34,6 +39,32 @@ static inline void attend_prefetch(const float *p, long count) {
 /// The first `n` of 16 lanes as an AVX-512 mask (none for `n ≤ 0`), for the kernels' edges.
 static inline uint16_t attend_first_lanes(long n) {
     return n >= 16 ? (uint16_t)0xffff : n <= 0 ? (uint16_t)0 : (uint16_t)((1u << n) - 1);
+}
+
+/// Sixteen floats, as Swift's `SIMD16<Float>`.
+typedef float attend_lanes __attribute__((ext_vector_type(16)));
+
+/// The first `n` (0 … 16) floats at `p`, the other lanes `padding`, for the row kernels' last,
+/// partial block: one masked load where the build has AVX-512 (Swift's SIMD types cannot mask a
+/// load, and lane-by-lane inserts cost more than the row's arithmetic), else lane by lane.
+/// Nothing past `p[n − 1]` is read. Inline, so Swift calls it at no cost.
+static inline attend_lanes attend_load_first(const float *p, long n, float padding) {
+#if defined(__AVX512F__)
+    return (attend_lanes)_mm512_mask_loadu_ps(_mm512_set1_ps(padding), attend_first_lanes(n), p);
+#else
+    attend_lanes v = padding;
+    for (long i = 0; i < n && i < 16; i++) v[i] = p[i];
+    return v;
+#endif
+}
+
+/// Stores the first `n` (0 … 16) lanes of `v` at `p`, writing nothing past `p[n − 1]`.
+static inline void attend_store_first(attend_lanes v, float *p, long n) {
+#if defined(__AVX512F__)
+    _mm512_mask_storeu_ps(p, attend_first_lanes(n), (__m512)v);
+#else
+    for (long i = 0; i < n && i < 16; i++) p[i] = v[i];
+#endif
 }
 
 /// Rows of the AVX512-BF16 register tile; its columns are 32 (two 16-lane vectors).

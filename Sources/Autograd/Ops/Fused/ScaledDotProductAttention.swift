@@ -246,6 +246,15 @@ enum AttentionRows {
     /// is nil); other keys get 0, and so does every key of a row with none allowed.
     @inline(__always)
     static func softmax(_ row: UnsafeMutablePointer<Float>, _ S: Int, allowed: Int, mask: UnsafePointer<Float>?) {
+        if S <= 32 {
+            shortSoftmax(row, S, allowed: allowed, mask: mask)
+        } else {
+            longSoftmax(row, S, allowed: allowed, mask: mask)
+        }
+    }
+
+    /// `softmax` in passes over the row: masking, maximum, exponentials and sum, scaling.
+    static func longSoftmax(_ row: UnsafeMutablePointer<Float>, _ S: Int, allowed: Int, mask: UnsafePointer<Float>?) {
         // Masked keys are set to −∞ first, so they drop out of the max, and e^{−∞} is 0.
         var s = 0
         while s < S {
@@ -263,6 +272,36 @@ enum AttentionRows {
         }
         let sum = Vector.exponentials(row, minus: peak, row, S)
         Vector.scaleRow(row, by: 1 / sum, row, S)
+    }
+
+    /// `softmax` of a row of at most 32 keys in two registers: one load and one store per
+    /// block instead of a pass per step (a short row's passes cost more than its arithmetic).
+    /// The same operations in the same order, so the same bits.
+    @inline(__always)
+    static func shortSoftmax(_ row: UnsafeMutablePointer<Float>, _ S: Int, allowed: Int,
+                                     mask: UnsafePointer<Float>?) {
+        typealias Lanes = Vector.Lanes
+        let w0 = Swift.min(16, S), w1 = S &- w0
+        func masked(_ s: Int, _ w: Int) -> SIMDMask<Vector.Bits> {
+            let index = Vector.laneIndices &+ Vector.Bits(repeating: Int32(truncatingIfNeeded: s))
+            var out = index .>= Vector.Bits(repeating: Int32(truncatingIfNeeded: Swift.min(allowed, s &+ w)))
+            if let mask { out .|= Vector.loadBlock(mask + s, w, padding: 0) .== 0 }
+            return out
+        }
+        let m0 = masked(0, w0), m1 = masked(16, w1)
+        let x0 = Vector.loadBlock(row, w0, padding: 0).replacing(with: -.infinity, where: m0)
+        let x1 = w1 > 0 ? Vector.loadBlock(row + 16, w1, padding: 0).replacing(with: -.infinity, where: m1)
+                        : Lanes(repeating: -.infinity)
+        let peak = Vector.laneMax(x0.replacing(with: x1, where: x1 .> x0))
+        if peak == -.infinity {  // every key masked: zeros, never NaN
+            row.update(repeating: 0, count: S)
+            return
+        }
+        let e0 = Vector.exp(x0 - peak).replacing(with: 0, where: m0)
+        let e1 = Vector.exp(x1 - peak).replacing(with: 0, where: m1)
+        let scale = 1 / Vector.laneSum(e0 + e1)
+        Vector.storeBlock(e0 * scale, row, w0)
+        if w1 > 0 { Vector.storeBlock(e1 * scale, row + 16, w1) }
     }
 
     /// `∂S = P ⊙ (∂P − dot)` in place over `∂P`.
