@@ -6,16 +6,17 @@ import Autograd
 /// blocking through an emulation of `tdpbf16ps` on CPUs without AMX; rounding; and which path a
 /// requested precision selects.
 final class BF16GEMMTests: XCTestCase {
-    private var saved: (path: MatrixPath, threads: Int, amx: GEMM.AMXKernel) = (.fp32, 1, .hardware)
+    private var saved: (path: MatrixPath, threads: Int, amx: GEMM.AMXKernel, extent: Int) = (.fp32, 1, .hardware, 32)
 
     override func setUp() {
-        saved = (GEMM.path, Parallel.threadCount, GEMM.amxKernel)
+        saved = (GEMM.path, Parallel.threadCount, GEMM.amxKernel, GEMM.amxMinimumExtent)
     }
 
     override func tearDown() {
         GEMM.path = saved.path
         Parallel.threadCount = saved.threads
         GEMM.amxKernel = saved.amx
+        GEMM.amxMinimumExtent = saved.extent
     }
 
     // MARK: - Each kernel against the exact product of rounded operands
@@ -41,7 +42,32 @@ final class BF16GEMMTests: XCTestCase {
         try XCTSkipUnless(MatrixPath.avx512bf16.isAvailable, "SKIPPED: this CPU has no AVX512-BF16 to pack with")
         GEMM.amxKernel = GEMM.AMXKernel(configure: {}, block: emulatedAMXBlock)
         GEMM.path = .amx
-        checkAwkwardShapes(sizes: [1, 17, 33, 70], depths: [1, 31, 33, 530])
+        // Every shape on the AMX tiles, then the dispatcher's mix: small shapes on the
+        // AVX512-BF16 tile, reading operands packed with the AMX path's padding.
+        for extent in [1, 32] {
+            GEMM.amxMinimumExtent = extent
+            checkAwkwardShapes(sizes: [1, 17, 33, 70], depths: [1, 31, 33, 530])
+        }
+    }
+
+    /// On the AMX path a product runs on the AMX tiles only when `m`, `n` and `k` all reach
+    /// `amxMinimumExtent` (a 20 × 20 × 64 attention head does not; a recurrent step's
+    /// 64 × 768 × 256 does), else on the AVX512-BF16 tile; either way the product is right.
+    func testAMXPathChoosesItsKernelByShape() throws {
+        try XCTSkipUnless(MatrixPath.avx512bf16.isAvailable, "SKIPPED: this CPU has no AVX512-BF16 to pack with")
+        GEMM.amxKernel = GEMM.AMXKernel(configure: {}, block: countingAMXBlock)
+        GEMM.path = .amx
+        Parallel.threadCount = 1
+        for (m, n, k, amx) in [(20, 20, 64, false), (64, 768, 256, true), (32, 32, 32, true), (31, 64, 64, false),
+                               (64, 31, 64, false), (64, 64, 31, false), (200, 5, 300, false)] {
+            XCTAssertEqual(GEMM.bf16Kernel(path: .amx, m: m, n: n, k: k), amx ? .amx : .avx512bf16, "\(m)×\(n)×\(k)")
+            XCTAssertEqual(GEMM.bf16Kernel(path: .avx512bf16, m: m, n: n, k: k), .avx512bf16)
+            XCTAssertEqual(GEMM.bf16Kernel(path: .fp32, m: m, n: n, k: k), .fp32)
+            amxBlockCalls = 0
+            check(Case(m: m, n: n, k: k, transposeA: false, transposeB: true, alpha: 1, beta: 0, padding: 0, threads: 1),
+                  file: #filePath, line: #line)
+            XCTAssertEqual(amxBlockCalls > 0, amx, "\(m)×\(n)×\(k): \(amxBlockCalls) AMX blocks")
+        }
     }
 
     /// Thin products (a few rows or columns) read their operands rounded by the unpacked
@@ -107,9 +133,11 @@ final class BF16GEMMTests: XCTestCase {
         if let best = MatrixPath.bestBF16 { paths.append((best, .hardware)) }
         if MatrixPath.avx512bf16.isAvailable { paths.append((.amx, GEMM.AMXKernel(configure: {}, block: emulatedAMXBlock))) }
         var generator = SeededGenerator(seed: 7)
-        for (path, kernel) in paths {
+        // The emulated AMX path twice: every shape on its tiles, and the dispatcher's mix.
+        for ((path, kernel), extent) in paths.flatMap({ entry in (entry.0 == .amx ? [1, 32] : [32]).map { (entry, $0) } }) {
             GEMM.path = path
             GEMM.amxKernel = kernel
+            GEMM.amxMinimumExtent = extent
             for (m, n, k) in [(1, 16, 8), (7, 33, 600), (64, 768, 256), (70, 5, 3), (3, 70, 40), (130, 40, 1030)] {
                 for (transposeB, packs, threads) in [(true, false, 1), (false, true, 2), (true, true, 2), (false, false, 2)] {
                     Parallel.threadCount = threads
@@ -409,6 +437,15 @@ private func withPointers<R>(_ arrays: [[Float]], _ body: ([UnsafePointer<Float>
     }
     defer { copies.forEach { $0.deallocate() } }
     return body(copies.map { UnsafePointer($0) })
+}
+
+/// How many blocks `countingAMXBlock` has computed.
+nonisolated(unsafe) private var amxBlockCalls = 0
+
+/// `emulatedAMXBlock`, counted.
+private let countingAMXBlock: GEMM.AMXKernel.Block = { chunks, a, aStride, b, c, ldc, alpha, beta, scratch in
+    amxBlockCalls += 1
+    emulatedAMXBlock(chunks, a, aStride, b, c, ldc, alpha, beta, scratch)
 }
 
 /// `attend_bf16_block_amx` with `tdpbf16ps` emulated as the Intel SDM defines it: for each row

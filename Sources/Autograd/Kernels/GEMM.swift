@@ -67,7 +67,7 @@ public enum GEMM {
             return
         }
         if path.isBF16 {
-            let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: BF16Tile(path: path).pairAlignment)
+            let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: BF16Tile.pairAlignment(path))
             let packed = packBF16B(path: path, transposeB: transposeB, k: k, n: n, b: b, ldb: ldb,
                                    into: GEMMWorkspace.current.packedWordsB(count: count))
             multiplyBF16(path: path, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
@@ -112,9 +112,9 @@ public enum GEMM {
     }
 
     /// Whether the AVX512-BF16 tile's stores finish the product (adding the bias, rectifying):
-    /// packed products of more than 4 rows and columns on that path.
+    /// packed products of more than 4 rows and columns that run on that tile.
     static func tileFinishes(m: Int, n: Int, k: Int, alpha: Float) -> Bool {
-        path == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0
+        path.isBF16 && bf16Kernel(path: path, m: m, n: n, k: k) == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0
     }
 
     /// `C = max(C, 0)` over the `m × n` entries: the ReLU of a product the tile did not finish.

@@ -7,15 +7,43 @@ import CKernels
 /// them), or comes packed from `PackedWeights`. Then each thread takes a band of `C` and, per
 /// depth block and per block of `bf16BlockRows` rows, packs its `A` rows and runs the tile
 /// kernel over its columns: an `8 × 32` register tile with AVX512-BF16, a `32 × 32` block of
-/// four AMX tiles.
+/// four AMX tiles (on the AMX path, for products that reach `amxMinimumExtent` in every extent;
+/// smaller ones run on the AVX512-BF16 tile, reading the same packed operands).
 extension GEMM {
-    /// The tile of a bf16 path.
+    /// The tile of one bf16 product: the path's packing and the kernel chosen for the shape.
     struct BF16Tile {
-        let path: MatrixPath
-        var rows: Int { path == .amx ? Int(ATTEND_AMX_BLOCK) : Int(ATTEND_BF16_TILE_ROWS) }
+        /// Which kernel runs: `.amx` (32 × 32 blocks of four AMX tiles) or `.avx512bf16`.
+        let kernel: MatrixPath
+        /// Pairs of depth are padded to a multiple of this in both packed operands.
+        let pairAlignment: Int
+        var rows: Int { kernel == .amx ? Int(ATTEND_AMX_BLOCK) : Int(ATTEND_BF16_TILE_ROWS) }
         static let columns = 32
-        /// AMX reads depth 32 at a time (16 pairs); the AVX512-BF16 kernel one pair at a time.
-        var pairAlignment: Int { path == .amx ? 16 : 1 }
+
+        init(path: MatrixPath, m: Int, n: Int, k: Int) {
+            kernel = GEMM.bf16Kernel(path: path, m: m, n: n, k: k)
+            pairAlignment = Self.pairAlignment(path)
+        }
+
+        /// AMX reads depth 32 at a time (16 pairs), so the AMX path pads every packed operand
+        /// to it, whichever kernel then reads it (padding pairs are zeros in both operands); the
+        /// AVX512-BF16 path reads one pair at a time.
+        static func pairAlignment(_ path: MatrixPath) -> Int { path == .amx ? 16 : 1 }
+    }
+
+    /// The smallest `m`, `n` and `k` an AMX-path product must all reach to run on the AMX tiles;
+    /// smaller ones run on the AVX512-BF16 tile. An AMX block is 32 × 32 over depth 32: a
+    /// product short of that in any extent computes mostly padding (a 20 × 20 × 64 attention head
+    /// fills 39% of its block), and an edge block goes through a scratch block, where the
+    /// AVX512-BF16 tile masks its stores. A first estimate, for `attend bench gemm` on an AMX
+    /// machine to settle; tests set it to 1 to run every shape on the (emulated) AMX tiles.
+    nonisolated(unsafe) public static var amxMinimumExtent = 32
+
+    /// The kernel a bf16 product of this shape runs on, on `path`: the path's own, except that
+    /// on the AMX path products below `amxMinimumExtent` take the AVX512-BF16 tile (which every
+    /// AMX CPU also has).
+    public static func bf16Kernel(path: MatrixPath, m: Int, n: Int, k: Int) -> MatrixPath {
+        guard path == .amx, min(m, n, k) < amxMinimumExtent, MatrixPath.avx512bf16.isAvailable else { return path }
+        return .avx512bf16
     }
 
     /// The AMX block kernel and its per-thread set-up. Tests swap in an emulation of
@@ -51,7 +79,7 @@ extension GEMM {
     /// The same for any source: `pack(packed, panels)` packs a range of panels.
     static func packBF16B(path: MatrixPath, k: Int, n: Int, into buffer: UnsafeMutablePointer<UInt32>,
                           _ pack: (BF16PackedMatrix, Range<Int>) -> Void) -> BF16PackedMatrix {
-        let packed = BF16PackedMatrix(words: buffer, k: k, n: n, pairAlignment: BF16Tile(path: path).pairAlignment)
+        let packed = BF16PackedMatrix(words: buffer, k: k, n: n, pairAlignment: BF16Tile.pairAlignment(path))
         forEachPanelRange(packed.panels, elements: k &* n) { pack(packed, $0) }
         return packed
     }
@@ -69,8 +97,10 @@ extension GEMM {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, relu: Bool = false,
         stackedA: StackedRows? = nil
     ) {
-        precondition((bias == nil && !relu) || path == .avx512bf16, "multiplyBF16: only the AVX512-BF16 tile adds a bias or rectifies")
-        var product = BF16Product(tile: BF16Tile(path: path), transposeA: transposeA, m: m, n: n, k: k,
+        let tile = BF16Tile(path: path, m: m, n: n, k: k)
+        precondition((bias == nil && !relu) || tile.kernel == .avx512bf16,
+                     "multiplyBF16: only the AVX512-BF16 tile adds a bias or rectifies")
+        var product = BF16Product(tile: tile, transposeA: transposeA, m: m, n: n, k: k,
                                   alpha: alpha, a: a, lda: lda, b: b, beta: beta, c: c, ldc: ldc)
         product.bias = bias
         product.relu = relu
@@ -133,7 +163,7 @@ private struct BF16Product {
 
     func compute() {
         let workspace = GEMMWorkspace.current
-        if tile.path == .amx { GEMM.amxKernel.configure() }
+        if tile.kernel == .amx { GEMM.amxKernel.configure() }
         let mr = tile.rows, mc = GEMM.bf16BlockRows
         let fullPairs = GEMM.bf16BlockDepth / 2
         let packedA = workspace.packedWordsA(count: (min(rows.count, mc) &+ mr &- 1) / mr &* mr &* fullPairs)
@@ -180,7 +210,7 @@ private struct BF16Product {
     private func kernel(pairs: Int, a: UnsafePointer<UInt32>, b: UnsafePointer<UInt32>, rows: Int, columns: Int,
                         c: UnsafeMutablePointer<Float>, beta: Float, bias: UnsafePointer<Float>?, relu: Bool,
                         workspace: GEMMWorkspace) {
-        guard tile.path == .amx else {
+        guard tile.kernel == .amx else {
             attend_bf16_tile_avx512(pairs, a, pairs, b, c, ldc, alpha, beta, rows, columns, bias, relu ? 1 : 0)
             return
         }

@@ -21,7 +21,7 @@ public final class PackedMatrix {
         let path = GEMM.path
         (self.path, self.transposed, self.k, self.n, self.ldb) = (path, transposed, k, n, ldb)
         if path.isBF16 {
-            let alignment = GEMM.BF16Tile(path: path).pairAlignment
+            let alignment = GEMM.BF16Tile.pairAlignment(path)
             let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: alignment)
             memory = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
             layout = .bf16(BF16PackedMatrix(words: memory.bindMemory(to: UInt32.self, capacity: count), k: k, n: n,

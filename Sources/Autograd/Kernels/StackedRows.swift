@@ -87,7 +87,7 @@ extension GEMM {
             return
         }
         let path = GEMM.path
-        let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: BF16Tile(path: path).pairAlignment)
+        let count = BF16PackedMatrix.wordCount(k: k, n: n, pairAlignment: BF16Tile.pairAlignment(path))
         let packed = packBF16B(path: path, k: k, n: n, into: GEMMWorkspace.current.packedWordsB(count: count)) { packed, panels in
             packed.pack(stacked: b, panels: panels)
         }
