@@ -12,7 +12,7 @@ enum BenchCommand: Subcommand {
     static let name = "bench"
     static let summary = "measure kernel throughput and training speed"
     static let usage = """
-        usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b] [--packed-b] [--precision P]
+        usage: attend bench gemm --m M --n N --k K [--threads T] [--repeat R] [--transpose-a] [--transpose-b] [--packed-b] [--precision P] [--tile T]
                attend bench fma        the machine's fp32 FMA ceiling on 1 and 2 threads, for scale
                attend bench amx        the bf16 ceilings: vdpbf16ps (AVX512-BF16) and tdpbf16ps (AMX), where present
         \(TrainingBench.usage)
@@ -22,25 +22,28 @@ enum BenchCommand: Subcommand {
           --packed-b        B is packed once, before timing, as a recurrent step's weights are
           --transpose-a     A is stored [K, M] and used transposed
           --transpose-b     B is stored [N, K] and used transposed
+          --tile amx|avx512bf16
+                            on the AMX path, run the shape on this tile whatever its size (to find the
+                            smallest product worth the AMX tiles: GEMM.amxMinimumExtent)
         \(OptionHelp.lines(EngineSettings.options, defaults: EngineSettings()))
 
         \(TrainingBench.trainUsage)
         """
 
     static func run(_ arguments: inout Arguments) throws {
-        guard let kernel = arguments.positional() else { throw CommandError.usage("missing benchmark name (gemm, fma or train)") }
-        if kernel == "train" {
+        guard let benchmark = arguments.positional() else { throw CommandError.usage("missing benchmark name (gemm, fma or train)") }
+        if benchmark == "train" {
             let result = try TrainingBench(&arguments).run()
             print(result.line)
             if let table = result.opsTable { print(table) }
             return
         }
-        if kernel == "fma" || kernel == "amx" {
+        if benchmark == "fma" || benchmark == "amx" {
             try arguments.finish()
-            printPeaks(kernel == "fma" ? [.fp32] : [.avx512bf16, .amx])
+            printPeaks(benchmark == "fma" ? [.fp32] : [.avx512bf16, .amx])
             return
         }
-        guard kernel == "gemm" else { throw CommandError.usage("unknown benchmark '\(kernel)' (expected gemm, fma, amx or train)") }
+        guard benchmark == "gemm" else { throw CommandError.usage("unknown benchmark '\(benchmark)' (expected gemm, fma, amx or train)") }
         guard let m = try arguments.int("m"), let n = try arguments.int("n"), let k = try arguments.int("k") else {
             throw CommandError.usage("--m, --n and --k are required")
         }
@@ -48,6 +51,7 @@ enum BenchCommand: Subcommand {
         let transposeA = arguments.flag("transpose-a")
         let transposeB = arguments.flag("transpose-b")
         let packsB = arguments.flag("packed-b")
+        let tile = try arguments.string("tile")
         var engine = EngineSettings()
         try arguments.read(EngineSettings.options, into: &engine)
         try arguments.finish()
@@ -57,15 +61,23 @@ enum BenchCommand: Subcommand {
         guard largest <= 0x1p28 else { throw CommandError.failure("matrices of more than 2^28 elements are not supported") }
 
         try engine.apply()
+        if let tile {
+            guard GEMM.path == .amx else { throw CommandError.usage("--tile chooses between the AMX path's tiles; this run's path is \(GEMM.path.label)") }
+            switch tile {
+            case "amx": GEMM.amxMinimumExtent = 1
+            case "avx512bf16": GEMM.amxMinimumExtent = .max
+            default: throw CommandError.usage("--tile \(tile): expected amx or avx512bf16")
+            }
+        }
         let bench = GEMMBench(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, packsB: packsB)
         defer { bench.deallocate() }
         let seconds = bench.bestSeconds(samples: samples)
         let gflops = 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
         let flags = (transposeA ? " transpose-a" : "") + (transposeB ? " transpose-b" : "") + (packsB ? " packed-b" : "")
         // On the AMX path a product short of an AMX block runs on the AVX512-BF16 tile: its peak is the scale.
-        let tile = GEMM.bf16Kernel(path: GEMM.path, m: m, n: n, k: k)
-        let label = tile == GEMM.path ? GEMM.path.label : "\(GEMM.path.label), this shape on the \(tile.label) tile"
-        let peak = PeakThroughput.measure(tile, threads: Parallel.threadCount, seconds: 0.3)
+        let kernel = GEMM.bf16Kernel(path: GEMM.path, m: m, n: n, k: k)
+        let label = kernel == GEMM.path ? GEMM.path.label : "\(GEMM.path.label), this shape on the \(kernel.label) tile"
+        let peak = PeakThroughput.measure(kernel, threads: Parallel.threadCount, seconds: 0.3)
         print("gemm m=\(m) n=\(n) k=\(k)\(flags) threads=\(Parallel.threadCount) \(label): "
               + "\(format(gflops, 1)) GFLOP/s (best of \(samples), \(formatDuration(seconds))), "
               + "\(format(100 * gflops / peak, 0))% of the measured peak \(format(peak, 0))")
