@@ -221,10 +221,10 @@ private struct BF16Product {
         guard !whole else { return }
         for i in 0..<rows {
             let source = target + i &* 32, row = c + i &* ldc
-            if beta == 0 {
-                for j in 0..<columns { row[j] = alpha * source[j] }
-            } else {
-                for j in 0..<columns { row[j] = alpha * source[j] + beta * row[j] }
+            for j in stride(from: 0, to: columns, by: 16) {
+                let w = min(16, columns &- j)
+                let value = Vector.loadBlock(source + j, w, padding: 0) * alpha
+                Vector.storeBlock(beta == 0 ? value : value + Vector.loadBlock(row + j, w, padding: 0) * beta, row + j, w)
             }
         }
     }

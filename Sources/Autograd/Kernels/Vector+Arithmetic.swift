@@ -12,9 +12,9 @@ extension Vector {
             store(load(a + i) + load(b + i), y + i)
             i &+= 16
         }
-        while i < count {
-            y[i] = a[i] + b[i]
-            i &+= 1
+        if i < count {
+            let w = count &- i
+            storePartial(loadPartial(a + i, w, padding: 0) + loadPartial(b + i, w, padding: 0), y + i, w)
         }
     }
 
@@ -26,9 +26,9 @@ extension Vector {
             store(load(a + i) * load(b + i), y + i)
             i &+= 16
         }
-        while i < count {
-            y[i] = a[i] * b[i]
-            i &+= 1
+        if i < count {
+            let w = count &- i
+            storePartial(loadPartial(a + i, w, padding: 0) * loadPartial(b + i, w, padding: 0), y + i, w)
         }
     }
 
@@ -40,9 +40,10 @@ extension Vector {
             store(load(y + i).addingProduct(load(a + i), load(b + i)), y + i)
             i &+= 16
         }
-        while i < count {
-            y[i] = y[i].addingProduct(a[i], b[i])
-            i &+= 1
+        if i < count {
+            let w = count &- i
+            storePartial(loadPartial(y + i, w, padding: 0).addingProduct(loadPartial(a + i, w, padding: 0),
+                                                                         loadPartial(b + i, w, padding: 0)), y + i, w)
         }
     }
 
@@ -54,9 +55,9 @@ extension Vector {
             store(load(y + i).addingProduct(load(x + i), alpha), y + i)
             i &+= 16
         }
-        while i < count {
-            y[i] = y[i].addingProduct(x[i], alpha)
-            i &+= 1
+        if i < count {
+            let w = count &- i
+            storePartial(loadPartial(y + i, w, padding: 0).addingProduct(loadPartial(x + i, w, padding: 0), alpha), y + i, w)
         }
     }
 
@@ -68,9 +69,9 @@ extension Vector {
             store(load(x + i) * alpha, y + i)
             i &+= 16
         }
-        while i < count {
-            y[i] = x[i] * alpha
-            i &+= 1
+        if i < count {
+            let w = count &- i
+            storePartial(loadPartial(x + i, w, padding: 0) * alpha, y + i, w)
         }
     }
 
