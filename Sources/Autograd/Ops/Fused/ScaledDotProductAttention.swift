@@ -278,8 +278,7 @@ enum AttentionRows {
     /// block instead of a pass per step (a short row's passes cost more than its arithmetic).
     /// The same operations in the same order, so the same bits.
     @inline(__always)
-    static func shortSoftmax(_ row: UnsafeMutablePointer<Float>, _ S: Int, allowed: Int,
-                                     mask: UnsafePointer<Float>?) {
+    static func shortSoftmax(_ row: UnsafeMutablePointer<Float>, _ S: Int, allowed: Int, mask: UnsafePointer<Float>?) {
         typealias Lanes = Vector.Lanes
         let w0 = Swift.min(16, S), w1 = S &- w0
         func masked(_ s: Int, _ w: Int) -> SIMDMask<Vector.Bits> {
