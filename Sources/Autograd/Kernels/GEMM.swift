@@ -114,7 +114,7 @@ public enum GEMM {
     /// Whether the AVX512-BF16 tile's stores finish the product (adding the bias, rectifying):
     /// packed products of more than 4 rows and columns that run on that tile.
     static func tileFinishes(m: Int, n: Int, k: Int, alpha: Float) -> Bool {
-        path.isBF16 && bf16Kernel(path: path, m: m, n: n, k: k) == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0
+        bf16Kernel(path: path, m: m, n: n, k: k) == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0
     }
 
     /// `C = max(C, 0)` over the `m × n` entries: the ReLU of a product the tile did not finish.

@@ -219,13 +219,6 @@ private struct BF16Product {
         let (ldt, alphaT, betaT) = whole ? (ldc, alpha, beta) : (32, 1, 0)
         GEMM.amxKernel.block(pairs / 16, a, pairs, b, target, ldt, alphaT, betaT, workspace.amxScratch)
         guard !whole else { return }
-        for i in 0..<rows {
-            let source = target + i &* 32, row = c + i &* ldc
-            for j in stride(from: 0, to: columns, by: 16) {
-                let w = min(16, columns &- j)
-                let value = Vector.loadBlock(source + j, w, padding: 0) * alpha
-                Vector.storeBlock(beta == 0 ? value : value + Vector.loadBlock(row + j, w, padding: 0) * beta, row + j, w)
-            }
-        }
+        GEMM.mergeTile(target, stride: 32, rows: rows, columns: columns, into: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 }

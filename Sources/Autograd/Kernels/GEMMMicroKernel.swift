@@ -124,20 +124,27 @@ extension GEMM {
     /// An edge tile: only `rows × columns` of the 8 × 32 tile lie inside `C`.
     ///
     /// The kernel writes the whole tile into `scratch` (packing padded the operands with
-    /// zeros), then the valid part is merged into `C` element by element.
+    /// zeros), then the valid part is merged into `C` (`mergeTile`).
     static func edgeKernel(
         layout: PanelLayout, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         rows: Int, columns: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
         scratch: UnsafeMutablePointer<Float>
     ) {
         microKernel(layout: layout, kc: kc, a: a, b: b, c: scratch, ldc: tileColumns, alpha: alpha, beta: 0)
+        mergeTile(scratch, stride: tileColumns, rows: rows, columns: columns, into: c, ldc: ldc, alpha: 1, beta: beta)
+    }
+
+    /// `C[i, j] = alpha · T[i, j] + beta · C[i, j]` for the live `rows × columns` of a tile computed
+    /// into scratch (`T`, rows `stride` apart), 16 lanes at a time with masked edges; `beta == 0`
+    /// does not read `C`.
+    static func mergeTile(_ tile: UnsafePointer<Float>, stride: Int, rows: Int, columns: Int,
+                          into c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
         for i in 0..<rows {
-            let source = scratch + i &* tileColumns
-            let target = c + i &* ldc
-            if beta == 0 {
-                for j in 0..<columns { target[j] = source[j] }
-            } else {
-                for j in 0..<columns { target[j] = source[j] + beta * target[j] }
+            let source = tile + i &* stride, target = c + i &* ldc
+            for j in Swift.stride(from: 0, to: columns, by: 16) {
+                let w = Swift.min(16, columns &- j)
+                let value = Vector.loadBlock(source + j, w, padding: 0) * alpha
+                Vector.storeBlock(beta == 0 ? value : value + Vector.loadBlock(target + j, w, padding: 0) * beta, target + j, w)
             }
         }
     }

@@ -128,8 +128,8 @@ extension GEMM {
                 } else {
                     let low = min(16, width), high = width &- low
                     for _ in 0..<k {
-                        let y0 = R.vector(low == 16 ? UnsafeRawPointer(row).loadUnaligned(as: V.self) : loadPartial(row, low))
-                        let y1 = high > 0 ? R.vector(loadPartial(row + 16, high)) : V()
+                        let y0 = R.vector(low == 16 ? UnsafeRawPointer(row).loadUnaligned(as: V.self) : Vector.loadPartial(row, low, padding: 0))
+                        let y1 = high > 0 ? R.vector(Vector.loadPartial(row + 16, high, padding: 0)) : V()
                         var a = V(repeating: R.scalar(x0[offset]))
                         c00 = c00.addingProduct(a, y0); c01 = c01.addingProduct(a, y1)
                         a = V(repeating: R.scalar(x1[offset]))
@@ -205,7 +205,7 @@ extension GEMM {
                     p &+= 16
                 }
                 if rest > 0 {
-                    @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V { R.vector(loadPartial(pointer + p, rest)) }
+                    @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V { R.vector(Vector.loadPartial(pointer + p, rest, padding: 0)) }
                     step(load(x0), load(x1), load(x2), load(x3), load(y0), load(y1), load(y2), load(y3))
                 }
                 @inline(__always) func store(_ r: Int, _ sums: (V, V, V, V)) {
@@ -224,12 +224,6 @@ extension GEMM {
             }
             i0 &+= 4
         }
-    }
-
-    /// The first `count` (< 16) floats at `pointer`, zeros after: never reads past them.
-    @inline(__always)
-    private static func loadPartial(_ pointer: UnsafePointer<Float>, _ count: Int) -> Float16Vector {
-        Vector.loadPartial(pointer, count, padding: 0)
     }
 
     /// `Σ v[lane]` by halving, so that the additions are independent.

@@ -259,9 +259,7 @@ enum AttentionRows {
         var s = 0
         while s < S {
             let w = Swift.min(16, S &- s)
-            let index = Vector.laneIndices &+ Vector.Bits(repeating: Int32(truncatingIfNeeded: s))
-            var masked = index .>= Vector.Bits(repeating: Int32(truncatingIfNeeded: allowed))
-            if let mask { masked .|= Vector.loadBlock(mask + s, w, padding: 0) .== 0 }
+            let masked = maskedKeys(s, w, allowed: allowed, mask: mask)
             Vector.storeBlock(Vector.loadBlock(row + s, w, padding: 0).replacing(with: -.infinity, where: masked), row + s, w)
             s &+= 16
         }
@@ -281,13 +279,7 @@ enum AttentionRows {
     static func shortSoftmax(_ row: UnsafeMutablePointer<Float>, _ S: Int, allowed: Int, mask: UnsafePointer<Float>?) {
         typealias Lanes = Vector.Lanes
         let w0 = Swift.min(16, S), w1 = S &- w0
-        func masked(_ s: Int, _ w: Int) -> SIMDMask<Vector.Bits> {
-            let index = Vector.laneIndices &+ Vector.Bits(repeating: Int32(truncatingIfNeeded: s))
-            var out = index .>= Vector.Bits(repeating: Int32(truncatingIfNeeded: Swift.min(allowed, s &+ w)))
-            if let mask { out .|= Vector.loadBlock(mask + s, w, padding: 0) .== 0 }
-            return out
-        }
-        let m0 = masked(0, w0), m1 = masked(16, w1)
+        let m0 = maskedKeys(0, w0, allowed: allowed, mask: mask), m1 = maskedKeys(16, w1, allowed: allowed, mask: mask)
         let x0 = Vector.loadBlock(row, w0, padding: 0).replacing(with: -.infinity, where: m0)
         let x1 = w1 > 0 ? Vector.loadBlock(row + 16, w1, padding: 0).replacing(with: -.infinity, where: m1)
                         : Lanes(repeating: -.infinity)
@@ -301,6 +293,16 @@ enum AttentionRows {
         let scale = 1 / Vector.laneSum(e0 + e1)
         Vector.storeBlock(e0 * scale, row, w0)
         if w1 > 0 { Vector.storeBlock(e1 * scale, row + 16, w1) }
+    }
+
+    /// The lanes of keys `s ..< s + 16` that get no weight: past the causal limit `allowed`, padding
+    /// (`mask` 0), or past the block's `w` live keys.
+    @inline(__always)
+    private static func maskedKeys(_ s: Int, _ w: Int, allowed: Int, mask: UnsafePointer<Float>?) -> SIMDMask<Vector.Bits> {
+        let index = Vector.laneIndices &+ Vector.Bits(repeating: Int32(truncatingIfNeeded: s))
+        var masked = index .>= Vector.Bits(repeating: Int32(truncatingIfNeeded: Swift.min(allowed, s &+ w)))
+        if let mask { masked .|= Vector.loadBlock(mask + s, w, padding: 0) .== 0 }
+        return masked
     }
 
     /// `∂S = P ⊙ (∂P − dot)` in place over `∂P`.
