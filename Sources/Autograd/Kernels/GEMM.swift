@@ -74,12 +74,14 @@ public enum GEMM {
                          b: packed, beta: beta, c: c, ldc: ldc, bias: epilogue.bias, relu: epilogue.relu)
             return
         }
-        run(Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
+        var product = Product(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        (product.bias, product.relu) = (epilogue.bias, epilogue.relu)
+        run(product)
     }
 
-    /// Where a product's bias and ReLU are applied: by the AVX512-BF16 tile as it stores (packed
-    /// products of more than 4 rows and columns), or around any other kernel, the bias written
+    /// Where a product's bias and ReLU are applied: by the float32 or AVX512-BF16 tile as it stores
+    /// (packed products of more than 4 rows and columns), or around any other kernel, the bias written
     /// into each row of `C` first (the product then adds to it, β = 1) and the ReLU over `C`
     /// after (`finish()`). `beta` must be 0 with a bias.
     struct Epilogue {
@@ -111,10 +113,10 @@ public enum GEMM {
         func finish() { if rectifiesAfter { GEMM.rectify(m: m, n: n, c: c, ldc: ldc) } }
     }
 
-    /// Whether the AVX512-BF16 tile's stores finish the product (adding the bias, rectifying):
-    /// packed products of more than 4 rows and columns that run on that tile.
+    /// Whether the tile's stores finish the product (adding the bias, rectifying): packed products
+    /// of more than 4 rows and columns that run on the float32 or the AVX512-BF16 tile (not AMX).
     static func tileFinishes(m: Int, n: Int, k: Int, alpha: Float) -> Bool {
-        bf16Kernel(path: path, m: m, n: n, k: k) == .avx512bf16 && min(m, n) > 4 && k > 0 && alpha != 0
+        bf16Kernel(path: path, m: m, n: n, k: k) != .amx && min(m, n) > 4 && k > 0 && alpha != 0
     }
 
     /// `C = max(C, 0)` over the `m × n` entries: the ReLU of a product the tile did not finish.
@@ -126,10 +128,12 @@ public enum GEMM {
 
     /// The float32 product with `op(B)` packed beforehand.
     static func multiplyFP32(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-                             prepackedB: FP32PackedMatrix, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                             prepackedB: FP32PackedMatrix, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             bias: UnsafePointer<Float>? = nil, relu: Bool = false) {
         var product = Product(transposeA: transposeA, transposeB: false, m: m, n: n, k: k, alpha: alpha,
                               a: a, lda: lda, b: prepackedB.floats, ldb: n, beta: beta, c: c, ldc: ldc)
         product.prepackedB = prepackedB
+        (product.bias, product.relu) = (bias, relu)
         run(product)
     }
 
@@ -190,6 +194,10 @@ private struct Product {
 
     /// `op(B)` packed beforehand (`PackedMatrix`), or `nil` to pack it block by block.
     var prepackedB: FP32PackedMatrix? = nil
+    /// Added to every row of `C` by the first depth block's tiles (`beta` is then 0), or `nil`.
+    var bias: UnsafePointer<Float>? = nil
+    /// Whether the last depth block's tiles store `max(C, 0)`.
+    var relu = false
     /// Where this band's columns start in `prepackedB`.
     var prepackedColumn = 0
 
@@ -200,6 +208,7 @@ private struct Product {
                            a: transposeA ? a + start : a + start &* lda, lda: lda, b: b, ldb: ldb,
                            beta: beta, c: c + start &* ldc, ldc: ldc)
         (band.prepackedB, band.prepackedColumn) = (prepackedB, prepackedColumn)
+        (band.bias, band.relu) = (bias, relu)
         return band
     }
 
@@ -210,6 +219,7 @@ private struct Product {
                            a: a, lda: lda, b: transposeB ? b + start &* ldb : b + start, ldb: ldb,
                            beta: beta, c: c + start, ldc: ldc)
         (band.prepackedB, band.prepackedColumn) = (prepackedB, prepackedColumn &+ start)
+        (band.bias, band.relu) = (bias.map { $0 + start }, relu)
         return band
     }
 
@@ -270,6 +280,7 @@ private struct Product {
                         c: c + (ic &* ldc &+ jc),
                         // Earlier depth blocks already hold alpha · (partial product) + beta · C.
                         beta: pc == 0 ? beta : 1,
+                        bias: pc == 0 ? bias.map { $0 + jc } : nil, relu: relu && pc &+ depth == k,
                         packsB: ic == 0 && packedB != nil, keepsB: keepsB || packedB == nil)
                     // A prepacked block's panels lie as a kept block's do, `depth · 32` apart.
                     guard let panels = packedB ?? prepackedB?.panel(block: pc / kc, column: prepackedColumn &+ jc) else { return }
@@ -289,6 +300,9 @@ private struct Product {
         let a: UnsafePointer<Float>, b: UnsafePointer<Float>
         let c: UnsafeMutablePointer<Float>
         let beta: Float
+        /// This block's columns of the bias (first depth block only), and whether it rectifies (last).
+        let bias: UnsafePointer<Float>?
+        let relu: Bool
         /// Whether this sweep packs `B` (the first row block) or finds it packed.
         let packsB: Bool
         /// Whether the packed `B` block is kept for later row blocks, or packed one panel at a time.
@@ -327,12 +341,14 @@ private struct Product {
             let panelA = direct ? block.a + ir &* lda : UnsafePointer(packedA + ir &* depth)
             let layout = direct ? .rowMajor(stride: lda) : packedLayout
             let target = block.c + (ir &* ldc &+ jr)
+            let bias = block.bias.map { $0 + jr }
             if rows == mr && columns == nr {
                 GEMM.microKernel(layout: layout, kc: depth, a: panelA, b: panelB,
-                                 c: target, ldc: ldc, alpha: alpha, beta: block.beta)
+                                 c: target, ldc: ldc, alpha: alpha, beta: block.beta, bias: bias, relu: block.relu)
             } else {
                 GEMM.edgeKernel(layout: layout, kc: depth, a: panelA, b: panelB, rows: rows, columns: columns,
-                                c: target, ldc: ldc, alpha: alpha, beta: block.beta, scratch: scratch)
+                                c: target, ldc: ldc, alpha: alpha, beta: block.beta, bias: bias, relu: block.relu,
+                                scratch: scratch)
             }
         }
 

@@ -26,33 +26,42 @@ extension GEMM {
         case depthMajor
     }
 
-    /// `C[0..<8, 0..<32] = alpha · T + beta · C` for a full tile written straight into `C`
-    /// (`beta == 0` never reads `C`), from a packed `A` micro-panel in `layout` and a packed
-    /// `B` micro-panel.
+    /// `C[0..<8, 0..<32] = alpha · T + beta · C (+ bias) (then max(·, 0) with relu)` for a full tile
+    /// written straight into `C` (`beta == 0` never reads `C`), from a packed `A` micro-panel in
+    /// `layout` and a packed `B` micro-panel; `bias` is the tile's 32 columns of it, or `nil`.
     @inline(__always)
     static func microKernel(
         layout: PanelLayout, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float, bias: UnsafePointer<Float>? = nil, relu: Bool = false
     ) {
+        let store = TileStore(alpha: alpha, beta: beta, bias: bias, relu: relu)
         switch layout {
-        case .rowMajor(let stride): rowMajorKernel(kc: kc, a: a, rowStride: stride, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
-        case .depthMajor: depthMajorKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        case .rowMajor(let stride): rowMajorKernel(kc: kc, a: a, rowStride: stride, b: b, c: c, ldc: ldc, store: store)
+        case .depthMajor: depthMajorKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, store: store)
         }
+    }
+
+    /// How a tile's sums `T` reach `C`: `alpha · T + beta · C`, plus `bias` along the row, then
+    /// rectified with `relu` (`GEMM.Epilogue` decides when the tile does this).
+    struct TileStore {
+        let alpha: Float, beta: Float
+        let bias: UnsafePointer<Float>?
+        let relu: Bool
     }
 
     /// `tileKernel` for `A` rows stored `rowStride` apart.
     @inline(never)
     static func rowMajorKernel(kc: Int, a: UnsafePointer<Float>, rowStride: Int, b: UnsafePointer<Float>,
-                               c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
-        tileKernel(kc: kc, a: a, rowStride: rowStride, columnStride: 1, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+                               c: UnsafeMutablePointer<Float>, ldc: Int, store: TileStore) {
+        tileKernel(kc: kc, a: a, rowStride: rowStride, columnStride: 1, b: b, c: c, ldc: ldc, store: store)
     }
 
     /// `tileKernel` for `A` stored depth-major: the 8 row values of a depth step sit at constant
     /// offsets from one pointer.
     @inline(never)
     static func depthMajorKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                 c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
-        tileKernel(kc: kc, a: a, rowStride: 1, columnStride: tileRows, b: b, c: c, ldc: ldc, alpha: alpha, beta: beta)
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, store: TileStore) {
+        tileKernel(kc: kc, a: a, rowStride: 1, columnStride: tileRows, b: b, c: c, ldc: ldc, store: store)
     }
 
     /// The shared body: the accumulators are named locals rather than an array so that they are
@@ -60,7 +69,7 @@ extension GEMM {
     @inline(__always)
     static func tileKernel(
         kc: Int, a: UnsafePointer<Float>, rowStride rs: Int, columnStride cs: Int,
-        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float
+        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, store: TileStore
     ) {
         typealias V = Float16Vector
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
@@ -92,30 +101,38 @@ extension GEMM {
             pb += 128
         }
         let s = ldc
-        storeRow(c00, c01, c, alpha: alpha, beta: beta)
-        storeRow(c10, c11, c + s, alpha: alpha, beta: beta)
-        storeRow(c20, c21, c + s &* 2, alpha: alpha, beta: beta)
-        storeRow(c30, c31, c + s &* 3, alpha: alpha, beta: beta)
-        storeRow(c40, c41, c + s &* 4, alpha: alpha, beta: beta)
-        storeRow(c50, c51, c + s &* 5, alpha: alpha, beta: beta)
-        storeRow(c60, c61, c + s &* 6, alpha: alpha, beta: beta)
-        storeRow(c70, c71, c + s &* 7, alpha: alpha, beta: beta)
+        storeRow(c00, c01, c, store)
+        storeRow(c10, c11, c + s, store)
+        storeRow(c20, c21, c + s &* 2, store)
+        storeRow(c30, c31, c + s &* 3, store)
+        storeRow(c40, c41, c + s &* 4, store)
+        storeRow(c50, c51, c + s &* 5, store)
+        storeRow(c60, c61, c + s &* 6, store)
+        storeRow(c70, c71, c + s &* 7, store)
     }
 
-    /// `row[0..<32] = alpha · (low ‖ high) + beta · row`; rows of `C` need not be aligned.
+    /// `row[0..<32] = alpha · (low ‖ high) + beta · row (+ bias) (rectified)`; rows of `C` need not be aligned.
     @inline(__always)
     static func storeRow(_ low: Float16Vector, _ high: Float16Vector, _ row: UnsafeMutablePointer<Float>,
-                         alpha: Float, beta: Float) {
+                         _ store: TileStore) {
         let raw = UnsafeMutableRawPointer(row)
         var x = low, y = high
-        if alpha != 1 {
-            x *= alpha
-            y *= alpha
+        if store.alpha != 1 {
+            x *= store.alpha
+            y *= store.alpha
         }
-        if beta != 0 {
+        if store.beta != 0 {
             // beta == 0 must not read C: its old contents may be NaN.
-            x = x.addingProduct(beta, raw.loadUnaligned(as: Float16Vector.self))
-            y = y.addingProduct(beta, raw.loadUnaligned(fromByteOffset: 64, as: Float16Vector.self))
+            x = x.addingProduct(store.beta, raw.loadUnaligned(as: Float16Vector.self))
+            y = y.addingProduct(store.beta, raw.loadUnaligned(fromByteOffset: 64, as: Float16Vector.self))
+        }
+        if let bias = store.bias {
+            x += UnsafeRawPointer(bias).loadUnaligned(as: Float16Vector.self)
+            y += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 64, as: Float16Vector.self)
+        }
+        if store.relu {
+            x = x.replacing(with: 0, where: x .< 0)
+            y = y.replacing(with: 0, where: y .< 0)
         }
         raw.storeBytes(of: x, as: Float16Vector.self)
         raw.storeBytes(of: y, toByteOffset: 64, as: Float16Vector.self)
@@ -128,23 +145,28 @@ extension GEMM {
     static func edgeKernel(
         layout: PanelLayout, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         rows: Int, columns: Int, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
-        scratch: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>? = nil, relu: Bool = false, scratch: UnsafeMutablePointer<Float>
     ) {
         microKernel(layout: layout, kc: kc, a: a, b: b, c: scratch, ldc: tileColumns, alpha: alpha, beta: 0)
-        mergeTile(scratch, stride: tileColumns, rows: rows, columns: columns, into: c, ldc: ldc, alpha: 1, beta: beta)
+        mergeTile(scratch, stride: tileColumns, rows: rows, columns: columns, into: c, ldc: ldc, alpha: 1, beta: beta,
+                  bias: bias, relu: relu)
     }
 
-    /// `C[i, j] = alpha · T[i, j] + beta · C[i, j]` for the live `rows × columns` of a tile computed
-    /// into scratch (`T`, rows `stride` apart), 16 lanes at a time with masked edges; `beta == 0`
-    /// does not read `C`.
+    /// `C[i, j] = alpha · T[i, j] + beta · C[i, j] (+ bias[j]) (rectified)` for the live `rows ×
+    /// columns` of a tile computed into scratch (`T`, rows `stride` apart), 16 lanes at a time with
+    /// masked edges; `beta == 0` does not read `C`.
     static func mergeTile(_ tile: UnsafePointer<Float>, stride: Int, rows: Int, columns: Int,
-                          into c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+                          into c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float,
+                          bias: UnsafePointer<Float>? = nil, relu: Bool = false) {
         for i in 0..<rows {
             let source = tile + i &* stride, target = c + i &* ldc
             for j in Swift.stride(from: 0, to: columns, by: 16) {
                 let w = Swift.min(16, columns &- j)
-                let value = Vector.loadBlock(source + j, w, padding: 0) * alpha
-                Vector.storeBlock(beta == 0 ? value : value + Vector.loadBlock(target + j, w, padding: 0) * beta, target + j, w)
+                var value = Vector.loadBlock(source + j, w, padding: 0) * alpha
+                if beta != 0 { value += Vector.loadBlock(target + j, w, padding: 0) * beta }
+                if let bias { value += Vector.loadBlock(bias + j, w, padding: 0) }
+                if relu { value = value.replacing(with: 0, where: value .< 0) }
+                Vector.storeBlock(value, target + j, w)
             }
         }
     }

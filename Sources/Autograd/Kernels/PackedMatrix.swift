@@ -104,7 +104,7 @@ extension GEMM {
                          b: packed, beta: epilogue.beta, c: c, ldc: ldc, bias: epilogue.bias, relu: epilogue.relu)
         case .fp32(let packed):
             multiplyFP32(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                         prepackedB: packed, beta: epilogue.beta, c: c, ldc: ldc)
+                         prepackedB: packed, beta: epilogue.beta, c: c, ldc: ldc, bias: epilogue.bias, relu: epilogue.relu)
         }
     }
 }
