@@ -11,8 +11,8 @@ import Foundation
 ///
 ///     C[ic.., jc..] = alpha · Σ_pc op(A)[ic.., pc..] · op(B)[pc.., jc..] + beta · C[ic.., jc..]
 ///
-/// each block is packed into contiguous zero-padded micro-panels (`GEMMPacking.swift`; a plain
-/// `A`'s whole 8-row tiles are read where they lie, its rows being such panels already), and
+/// each block is packed into contiguous zero-padded micro-panels (`GEMMPacking.swift`; `A`'s
+/// whole 8-row tiles are read where they lie, in either orientation), and
 /// every `8 × 32` tile of the product is accumulated in registers by the FMA micro-kernel
 /// (`GEMMMicroKernel.swift`); `beta` applies to the first depth block only, later ones add.
 /// Thin products (`m` or `n` ≤ 4) skip packing (`GEMMSmall.swift`). Products of at least
@@ -310,9 +310,12 @@ private struct Product {
     }
 
     /// Runs the micro-kernel over every tile of one block of `C`, packing each micro-panel
-    /// just before its first use (but a plain `A`'s whole row tiles: the kernel reads their 8
-    /// rows in place, `lda` apart, as it reads a packed panel's `kc` apart; measured, the fp32
-    /// Transformer's step 1–3.5% faster than with them packed).
+    /// just before its first use (but `A`'s whole row tiles: the kernel reads a plain `A`'s 8
+    /// rows in place, `lda` apart, as it reads a packed panel's `kc` apart, and a transposed
+    /// `A`'s 8 adjacent stored elements per depth step, `lda` apart, as a packed panel's 8
+    /// apart; measured, the fp32 Transformer's step 1–3.5% faster with the first, its backward
+    /// pass's linear layers 5–8% faster with the second, whose packing pass read `∂Y` out of
+    /// memory once more than the kernel does).
     ///
     /// With the whole packed `B` block kept (`keepsB`, it sits in L2), tiles go row by row: one
     /// `A` micro-panel (8 KiB) stays in L1 while the `B` micro-panels stream past it, which
@@ -322,9 +325,9 @@ private struct Product {
                        scratch: UnsafeMutablePointer<Float>) {
         let mr = GEMM.tileRows, nr = GEMM.tileColumns
         let depth = block.depth
-        // A plain A's whole row tiles are read where they lie; edge tiles and a transposed A are packed.
-        let packedLayout: GEMM.PanelLayout = transposeA ? .depthMajor : .rowMajor(stride: depth)
-        func inPlace(_ ir: Int) -> Bool { !transposeA && block.rows &- ir >= mr }
+        // Whole 8-row tiles of A are read where they lie; only an edge tile is packed.
+        let packedLayout: GEMM.PanelLayout = transposeA ? .depthMajor(stride: mr) : .rowMajor(stride: depth)
+        func inPlace(_ ir: Int) -> Bool { block.rows &- ir >= mr }
 
         @inline(__always) func packA(_ ir: Int) {
             if inPlace(ir) { return }
@@ -338,8 +341,8 @@ private struct Product {
         @inline(__always) func tile(_ ir: Int, _ jr: Int, panelB: UnsafeMutablePointer<Float>) {
             let rows = min(mr, block.rows &- ir), columns = min(nr, block.columns &- jr)
             let direct = inPlace(ir)
-            let panelA = direct ? block.a + ir &* lda : UnsafePointer(packedA + ir &* depth)
-            let layout = direct ? .rowMajor(stride: lda) : packedLayout
+            let panelA = direct ? block.a + (transposeA ? ir : ir &* lda) : UnsafePointer(packedA + ir &* depth)
+            let layout = direct ? (transposeA ? .depthMajor(stride: lda) : .rowMajor(stride: lda)) : packedLayout
             let target = block.c + (ir &* ldc &+ jr)
             let bias = block.bias.map { $0 + jr }
             if rows == mr && columns == nr {
@@ -352,13 +355,9 @@ private struct Product {
             }
         }
 
-        // A stored-transposed A block is packed whole, up front: see `packTransposedA`.
-        if transposeA {
-            GEMM.packA(transposed: true, a: block.a, lda: lda, mc: block.rows, kc: depth, into: packedA)
-        }
         if block.keepsB {
             for ir in stride(from: 0, to: block.rows, by: mr) {
-                if !transposeA { packA(ir) }
+                packA(ir)
                 for jr in stride(from: 0, to: block.columns, by: nr) {
                     let panelB = packedB + jr &* depth
                     if block.packsB && ir == 0 { packB(jr, into: panelB) }
@@ -369,7 +368,7 @@ private struct Product {
             for jr in stride(from: 0, to: block.columns, by: nr) {
                 packB(jr, into: packedB)
                 for ir in stride(from: 0, to: block.rows, by: mr) {
-                    if jr == 0 && !transposeA { packA(ir) }
+                    if jr == 0 { packA(ir) }
                     tile(ir, jr, panelB: packedB)
                 }
             }

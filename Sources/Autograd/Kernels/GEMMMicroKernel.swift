@@ -18,12 +18,15 @@ extension GEMM {
     ///
     /// Packing copies contiguous runs in both cases: rows of a plain `A` (`rowMajor`, stride
     /// `kc` between rows) or `mr`-wide row segments of a stored-transposed `A` (`depthMajor`),
-    /// so neither orientation needs an element-wise transpose. A plain `A`'s whole 8-row tiles
-    /// are not packed at all: the kernel reads them `rowMajor` with `lda` between rows.
+    /// so neither orientation needs an element-wise transpose. Whole 8-row tiles are not packed
+    /// at all: the kernel reads a plain `A`'s rows `rowMajor` and a transposed `A`'s depth steps
+    /// `depthMajor`, `lda` apart.
     enum PanelLayout {
         /// Rows `stride` apart: a packed panel's (`kc`), or a plain `A`'s own rows (`lda`).
         case rowMajor(stride: Int)
-        case depthMajor
+        /// Depth steps of 8 adjacent row values, `stride` apart: a packed panel's (8), or a
+        /// transposed `A`'s own stored rows (`lda`).
+        case depthMajor(stride: Int)
     }
 
     /// `C[0..<8, 0..<32] = alpha · T + beta · C (+ bias) (then max(·, 0) with relu)` for a full tile
@@ -37,7 +40,7 @@ extension GEMM {
         let store = TileStore(alpha: alpha, beta: beta, bias: bias, relu: relu)
         switch layout {
         case .rowMajor(let stride): rowMajorKernel(kc: kc, a: a, rowStride: stride, b: b, c: c, ldc: ldc, store: store)
-        case .depthMajor: depthMajorKernel(kc: kc, a: a, b: b, c: c, ldc: ldc, store: store)
+        case .depthMajor(let stride): depthMajorKernel(kc: kc, a: a, depthStride: stride, b: b, c: c, ldc: ldc, store: store)
         }
     }
 
@@ -57,11 +60,11 @@ extension GEMM {
     }
 
     /// `tileKernel` for `A` stored depth-major: the 8 row values of a depth step sit at constant
-    /// offsets from one pointer.
+    /// offsets from one pointer, successive depth steps `depthStride` apart.
     @inline(never)
-    static func depthMajorKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func depthMajorKernel(kc: Int, a: UnsafePointer<Float>, depthStride: Int, b: UnsafePointer<Float>,
                                  c: UnsafeMutablePointer<Float>, ldc: Int, store: TileStore) {
-        tileKernel(kc: kc, a: a, rowStride: 1, columnStride: tileRows, b: b, c: c, ldc: ldc, store: store)
+        tileKernel(kc: kc, a: a, rowStride: 1, columnStride: depthStride, b: b, c: c, ldc: ldc, store: store)
     }
 
     /// The shared body: the accumulators are named locals rather than an array so that they are
