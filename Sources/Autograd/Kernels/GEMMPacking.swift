@@ -15,7 +15,8 @@ extension GEMM {
     /// Panel `r` (rows `8r ..< 8r + 8`) starts at `packed + 8r · kc`; inside it element `(i, p)`
     /// is at `i · kc + p` for a plain `A` (`.rowMajor`: each row is one contiguous copy) and at
     /// `p · 8 + i` for a stored-transposed `A` (`.depthMajor`: each depth step copies 8
-    /// adjacent stored elements). Rows past `mc` are zero.
+    /// adjacent stored elements). Rows past `mc` are zero. `Product.sweep` packs only a block's
+    /// edge tile this way; it reads whole 8-row tiles where they lie.
     ///
     /// - Parameter a: the top-left element of the block, as stored.
     static func packA(
