@@ -40,6 +40,16 @@ final class PrecisionCommandTests: XCTestCase {
         }
     }
 
+    /// `--cold` times calls whose operands were pushed out of the caches; the result is still checked.
+    func testBenchGEMMColdNamesItselfAndChecksTheProduct() throws {
+        let run = try corpus.attend(["bench", "gemm", "--m", "40", "--n", "33", "--k", "20", "--repeat", "2", "--cold",
+                                     "--transpose-a", "--precision", "fp32"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("m=40 n=33 k=20 transpose-a cold threads="), run.stdout)
+        XCTAssertTrue(run.stdout.contains("(best of 2,"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("vs naive loop: ok"), run.stdout)
+    }
+
     func testPathsThisCPULacksAndBadValuesAreOneLineErrors() throws {
         let bad = try corpus.attend(["translate", "--model", "x.safetensors", "--precision", "fp16"], input: "")
         XCTAssertEqual(bad.status, 2)
