@@ -33,7 +33,7 @@ enum BenchCommand: Subcommand {
         """
 
     static func run(_ arguments: inout Arguments) throws {
-        guard let benchmark = arguments.positional() else { throw CommandError.usage("missing benchmark name (gemm, fma or train)") }
+        guard let benchmark = arguments.positional() else { throw CommandError.usage("missing benchmark name (gemm, fma, amx or train)") }
         if benchmark == "train" {
             let result = try TrainingBench(&arguments).run()
             print(result.line)

@@ -50,6 +50,10 @@ extension GEMM {
         let alpha: Float, beta: Float
         let bias: UnsafePointer<Float>?
         let relu: Bool
+
+        init(alpha: Float, beta: Float, bias: UnsafePointer<Float>? = nil, relu: Bool = false) {
+            (self.alpha, self.beta, self.bias, self.relu) = (alpha, beta, bias, relu)
+        }
     }
 
     /// `tileKernel` for `A` rows stored `rowStride` apart.

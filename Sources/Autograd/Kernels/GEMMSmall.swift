@@ -145,7 +145,7 @@ extension GEMM {
                 @inline(__always) func store(_ r: Int, _ low: V, _ high: V) {
                     guard r < rows else { return }
                     if width == 32 && c.columnStride == 1 {
-                        storeRow(low, high, c.base + ((i0 &+ r) &* c.rowStride &+ j0), TileStore(alpha: alpha, beta: beta, bias: nil, relu: false))
+                        storeRow(low, high, c.base + ((i0 &+ r) &* c.rowStride &+ j0), TileStore(alpha: alpha, beta: beta))
                         return
                     }
                     for j in 0..<width {
