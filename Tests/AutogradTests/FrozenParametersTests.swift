@@ -47,6 +47,43 @@ final class FrozenParametersTests: XCTestCase {
         assertSame(rescoped.1, changed.1, "and its input gradient")
     }
 
+    /// `linear(W, rows:, bias:)` is the sliced form's product and gradients, bit for bit, on every
+    /// path (each block used once), in a scope (each block packed once) and outside one.
+    func testRowBlockOfAParameterIsItsSlice() {
+        for path in MatrixPath.allCases where path.isAvailable {
+            GEMM.path = path
+            for rows in [24, 600] {
+                var generator = SeededGenerator(seed: 5)
+                let weight = Tensor.normal([96, 40], generator: &generator, requiresGrad: true)
+                let bias = Tensor.normal([96], generator: &generator, requiresGrad: true)
+                let input = Tensor.normal([rows, 40], generator: &generator, requiresGrad: true)
+                func run(sliced: Bool) -> [[Float]] {
+                    for tensor in [weight, bias, input] { tensor.zeroGrad() }
+                    func block(_ x: Tensor, _ range: Range<Int>) -> Tensor {
+                        sliced ? x.linear(weight.slice(axis: 0, start: range.lowerBound, length: range.count),
+                                          bias: bias.slice(axis: 0, start: range.lowerBound, length: range.count))
+                               : x.linear(weight, rows: range, bias: bias)
+                    }
+                    // Each block used once: used twice, the sliced form sums the two products' ∂W before
+                    // adding them to the rest, the block form adds each (the gradient checks cover that).
+                    let query = block(input, 8..<40), keys = block(input * 0.5, 40..<96)
+                    let output = Tensor.concat([query * query, keys], axis: 1)
+                    output.backward(seed: Tensor.ones(output.shape))
+                    return [output.scalars, input.grad!.scalars, weight.grad!.scalars, bias.grad!.scalars]
+                }
+                let sliced = run(sliced: true)
+                for (scoped, label) in [(false, "unscoped"), (true, "scoped")] {
+                    let blocks = scoped ? withFrozenParameters { run(sliced: false) } : run(sliced: false)
+                    for (index, name) in ["output", "∂x", "∂W", "∂b"].enumerated() {
+                        assertSame(blocks[index], sliced[index], "\(rows) rows, \(label): \(name)")
+                    }
+                }
+                XCTAssertEqual(Array(weight.grad!.scalars[0..<8 * 40]), [Float](repeating: 0, count: 8 * 40),
+                               "\(path): rows outside every block get no gradient")
+            }
+        }
+    }
+
     /// Equal element for element; a failure names the largest difference, not both arrays.
     private func assertSame(_ x: [Float], _ y: [Float], _ message: String, line: UInt = #line) {
         let worst = zip(x, y).map { abs($0 - $1) }.max() ?? 0

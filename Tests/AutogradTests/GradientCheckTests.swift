@@ -52,6 +52,19 @@ final class GradientCheckTests: XCTestCase {
                     p[0].linear(p[1], bias: p[2]).tanh().linear(p[1], bias: p[2])
                 }
             },
+            // A block of rows of the weight and bias: only those rows get gradients.
+            { g in check([random([3, 4], &g), random([7, 4], &g), random([7], &g)]) { $0[0].linear($0[1], rows: 2..<5, bias: $0[2]) } },
+            // Two blocks of one weight and bias (a query and a key-value projection), and the whole
+            // weight besides: each adds into its own rows, the whole product into all of them.
+            { g in
+                check([random([3, 4], &g), random([2, 5, 4], &g), random([6, 4], &g), random([6], &g)]) { p in
+                    let query = p[0].linear(p[2], rows: 0..<2, bias: p[3])
+                    let keys = p[1].linear(p[2], rows: 2..<6, bias: p[3])
+                    return keys.sum() * query.tanh().sum() + p[0].linear(p[2], bias: p[3]).tanh().sum()
+                }
+            },
+            // 600 rows, nothing deferred.
+            { g in check([random([2, 300, 3], &g), random([5, 3], &g), random([5], &g)]) { $0[0].linear($0[1], rows: 1..<4, bias: $0[2]) } },
         ],
         // Small weights and biases of ±0.5…1 keep every pre-activation at least 0.2 from ReLU's kink,
         // where a finite difference would not see the derivative: some units on, some off.

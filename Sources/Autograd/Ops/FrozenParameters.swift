@@ -28,6 +28,8 @@ final class FrozenParameters {
     private struct Key: Hashable {
         let storage: ObjectIdentifier
         let transposed: Bool
+        /// The block of the parameter's rows packed (all of them for a whole matrix).
+        let rows: Range<Int>
     }
 
     private struct Entry {
@@ -53,20 +55,23 @@ final class FrozenParameters {
     }
 
     /// The packed `op(tensor)` as the `B` of a product, if a scope is active and `tensor` is a
-    /// parameter; `tensor` is `[k, n]`, or `[n, k]` when `transposed`.
-    static func packed(_ tensor: Tensor, transposed: Bool) -> PackedMatrix? {
+    /// parameter; `tensor` is `[k, n]`, or `[n, k]` when `transposed`. With `rows`, only that
+    /// block of the parameter's rows is the matrix (a fused projection's query rows).
+    static func packed(_ tensor: Tensor, transposed: Bool, rows: Range<Int>? = nil) -> PackedMatrix? {
         let cache = shared
         guard cache.isActive, tensor.requiresGrad, tensor.tapeIndex < 0, tensor.rank == 2 else { return nil }
-        let key = Key(storage: ObjectIdentifier(tensor.storage), transposed: transposed)
+        let rows = rows ?? 0..<tensor.shape[0]
+        let source = tensor.data + rows.lowerBound * tensor.shape[1]
+        let key = Key(storage: ObjectIdentifier(tensor.storage), transposed: transposed, rows: rows)
         if let entry = cache.entries[key], entry.packed.path == GEMM.path {
             if entry.scope != cache.scope {
-                entry.packed.repack(from: tensor.data)
+                entry.packed.repack(from: source)
                 cache.entries[key]?.scope = cache.scope
             }
             return entry.packed
         }
-        let (k, n) = transposed ? (tensor.shape[1], tensor.shape[0]) : (tensor.shape[0], tensor.shape[1])
-        guard let packed = PackedMatrix(transposed: transposed, k: k, n: n, b: tensor.data, ldb: tensor.shape[1])
+        let (k, n) = transposed ? (tensor.shape[1], rows.count) : (rows.count, tensor.shape[1])
+        guard let packed = PackedMatrix(transposed: transposed, k: k, n: n, b: source, ldb: tensor.shape[1])
         else { return nil }
         cache.entries[key] = Entry(storage: tensor.storage, packed: packed, scope: cache.scope)
         return packed

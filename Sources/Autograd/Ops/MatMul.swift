@@ -77,32 +77,47 @@ extension Tensor {
     /// `∂z = ∂y ⊙ [y > 0]`, and goes on as `linear`'s with `∂z`.
     public func linearReLU(_ weight: Tensor, bias: Tensor?) -> Tensor { affine(weight, bias: bias, kind: .linearReLU) }
 
-    /// `self · Wᵀ + b` as `kind` (`.linear` or `.linearReLU`).
-    private func affine(_ weight: Tensor, bias: Tensor?, kind: OpKind) -> Tensor {
+    /// `self · W[rows]ᵀ + b[rows]`: a linear layer made of a block of the rows of `weight` `[R, in]`
+    /// and of `bias` `[R]`, read where they lie. A fused projection (`[3D, D]`, query rows first)
+    /// applies its query part, or its key and value parts, without slicing the parameters: no
+    /// copies forward, no scatter of their gradients back, and the block is packed once per
+    /// `withFrozenParameters` scope as a whole parameter is. Gradients add into those rows.
+    public func linear(_ weight: Tensor, rows: Range<Int>, bias: Tensor?) -> Tensor {
+        precondition(weight.rank == 2 && rows.lowerBound >= 0 && rows.upperBound <= weight.shape[0] && !rows.isEmpty,
+                     "linear: rows \(rows) of weight \(weight.shape)")
+        return affine(weight, rows: rows, bias: bias, kind: .linear)
+    }
+
+    /// `self · Wᵀ + b` as `kind` (`.linear` or `.linearReLU`), with only `rows` of `W` and `b` when given.
+    private func affine(_ weight: Tensor, rows: Range<Int>? = nil, bias: Tensor?, kind: OpKind) -> Tensor {
         if let bias {
             precondition(bias.rank == 1 && weight.rank == 2 && bias.count == weight.shape[0],
                          "\(kind): bias \(bias.shape) for weight \(weight.shape)")
         }
-        return product(weight, transposeA: false, transposeB: true, bias: bias, kind: kind)
+        return product(weight, transposeA: false, transposeB: true, rows: rows, bias: bias, kind: kind)
     }
 
     /// `op(self)·op(other)`, plus `bias` along every row when given (only without `transposeA`),
-    /// rectified for `.linearReLU`.
-    private func product(_ other: Tensor, transposeA: Bool, transposeB: Bool, bias: Tensor?, kind: OpKind) -> Tensor {
+    /// rectified for `.linearReLU`. With `rows` (only with `transposeB`), `other` `[R, k]` and
+    /// `bias` `[R]` take part through those rows only.
+    private func product(_ other: Tensor, transposeA: Bool, transposeB: Bool, rows: Range<Int>? = nil, bias: Tensor?,
+                         kind: OpKind) -> Tensor {
         let a = self, b = other
-        precondition(b.rank == 2 && (a.rank == 2 || (a.rank > 2 && !transposeA)),
+        precondition(b.rank == 2 && (a.rank == 2 || (a.rank > 2 && !transposeA)) && (rows == nil || transposeB),
                      "matmul: shapes \(a.shape) and \(b.shape)")
         let aRows = a.count / a.shape[a.rank - 1], aColumns = a.shape[a.rank - 1]
         let (m, k) = transposeA ? (aColumns, aRows) : (aRows, aColumns)
-        let (bk, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        let (bk, n) = transposeB ? (b.shape[1], rows?.count ?? b.shape[0]) : (b.shape[0], b.shape[1])
         precondition(k == bk, "matmul: inner extents differ, \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        // The block of `other`'s rows (and of the bias) in use: `bOffset` floats in, `biasOffset` in.
+        let biasOffset = rows?.lowerBound ?? 0, bOffset = biasOffset * b.shape[1]
         let product = ProductShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
         let outShape = a.rank > 2 ? Array(a.shape.dropLast()) + [n] : [m, n]
         let out = Tensor(uninitializedShape: outShape)
         // A parameter's packed form is kept for the scope's later products (`withFrozenParameters`).
         let relu = kind == .linearReLU
-        product.forward(a.data, b.data, out.data, bias: bias.map { UnsafePointer($0.data) }, relu: relu,
-                        packedB: FrozenParameters.packed(b, transposed: transposeB))
+        product.forward(a.data, b.data + bOffset, out.data, bias: bias.map { UnsafePointer($0.data + biasOffset) }, relu: relu,
+                        packedB: FrozenParameters.packed(b, transposed: transposeB, rows: rows))
         let inputs = bias.map { [a, b, $0] } ?? [a, b]
         return Tape.record(kind, output: out, inputs: inputs) { outputGradient in
             // ∂z = ∂y ⊙ [y > 0] before the ReLU, masked where ∂y lies: see `rectifyGradient`.
@@ -110,10 +125,15 @@ extension Tensor {
             // A fresh gradient buffer is written (β = 0), not zero-filled and added to.
             if a.requiresGrad {
                 let (da, beta) = a.productGradientBuffer()
-                product.gradientA(gradient.data, b.data, da, beta: beta,
-                                  packedBᵀ: transposeA ? nil : FrozenParameters.packed(b, transposed: !transposeB))
+                product.gradientA(gradient.data, b.data + bOffset, da, beta: beta,
+                                  packedBᵀ: transposeA ? nil : FrozenParameters.packed(b, transposed: !transposeB, rows: rows))
             }
             let biasGradient = bias.flatMap { $0.requiresGrad ? $0 : nil }
+            if let rows {  // a block of rows adds into its rows of zero-filled gradients, at once
+                if b.requiresGrad { product.gradientB(gradient.data, a.data, b.gradientPointer() + bOffset, beta: 1) }
+                biasGradient?.addBiasGradient(summing: gradient.data, rows: m, into: rows)
+                return
+            }
             // A parameter's gradient from a few rows (a recurrent step's) waits for the end of the
             // pass, to be summed in one product; a large piece is multiplied now, while ∂C is warm.
             if b.requiresGrad, !transposeA, b.tapeIndex < 0, m < DeferredWeightGradients.largePiece,
@@ -147,6 +167,13 @@ extension Tensor {
     /// `∂b (+)= Σ_r ∂C[r, ·]` into this bias's gradient, for `∂C` `[rows, count]`.
     func addBiasGradient(summing gradient: UnsafePointer<Float>, rows: Int) {
         addBiasGradient(summing: StackedRows(pieces: [(gradient, rows)], ld: count))
+    }
+
+    /// `∂b[rows] += Σ_r ∂C[r, ·]` for `∂C` `[rowCount, rows.count]`, the other elements left as
+    /// they are (zeros in a fresh gradient).
+    func addBiasGradient(summing gradient: UnsafePointer<Float>, rows rowCount: Int, into rows: Range<Int>) {
+        let target = gradientPointer() + rows.lowerBound
+        Vector.columnSums(StackedRows(pieces: [(gradient, rowCount)], ld: rows.count), n: rows.count, into: target, accumulate: true)
     }
 
     /// The same for `∂C` held as pieces of its rows, summed in their order.

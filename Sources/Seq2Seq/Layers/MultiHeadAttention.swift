@@ -48,11 +48,10 @@ public final class MultiHeadAttention: Module {
 
     /// `x W_iᵀ + b_i` for the projections `parts` (0 query, 1 key, 2 value), side by side in the
     /// last axis: `[B, T, parts.count · D]`. - Parameter x: `[B, T, D]`.
+    /// Some of the parts use their block of the stored rows in place (`linear(_:rows:bias:)`).
     private func project(_ x: Tensor, parts: Range<Int>) -> Tensor {
-        let rows = parts.lowerBound * width, count = parts.count * width
-        let weight = parts.count == 3 ? inputWeight : inputWeight.slice(axis: 0, start: rows, length: count)
-        let bias = parts.count == 3 ? inputBias : inputBias.slice(axis: 0, start: rows, length: count)
-        return x.linear(weight, bias: bias)
+        guard parts.count < 3 else { return x.linear(inputWeight, bias: inputBias) }
+        return x.linear(inputWeight, rows: parts.lowerBound * width ..< parts.upperBound * width, bias: inputBias)
     }
 
     /// The keys and values of `x` `[B, S, D]`, side by side: `[B, S, 2D]`.
@@ -86,8 +85,7 @@ public final class MultiHeadAttention: Module {
     ///   - keyMask: `[B, S]`.
     public func headWeights(_ x: Tensor, attendingTo memory: KeysAndValues, head: Int, keyMask: Tensor) -> Tensor {
         let d = width / heads, batch = x.shape[0], length = memory.projected.shape[1]
-        let query = x.linear(inputWeight.slice(axis: 0, start: head * d, length: d),
-                             bias: inputBias.slice(axis: 0, start: head * d, length: d))
+        let query = x.linear(inputWeight, rows: head * d ..< (head + 1) * d, bias: inputBias)
         let keys = memory.projected.slice(axis: 2, start: head * d, length: d)
         let scores = query.batchedMatmul(keys, transposeB: true) * (1 / Float(d).squareRoot())
         return scores.softmax(mask: keyMask.reshaped([batch, 1, length]))
