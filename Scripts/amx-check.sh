@@ -7,7 +7,8 @@
 #      (each checked against the naive loop), and the tile the dispatcher picks: where the
 #      AVX512-BF16 tile wins on shapes the dispatcher gives to AMX, or the reverse, change
 #      GEMM.amxMinimumExtent (Sources/Autograd/Kernels/GEMMBF16.swift);
-#   4. both training benchmarks with --ops, then Scripts/bench-vs-torch.sh --rounds 3.
+#   4. both training benchmarks with --ops and --products (each product shape's in-step rate on the
+#      tile it ran on), then Scripts/bench-vs-torch.sh --rounds 3.
 #   Scripts/amx-check.sh [--threads T]   (default 2; run `swift build -c release` first)
 # On a CPU without AMX it says so and stops.
 set -euo pipefail
@@ -16,7 +17,7 @@ threads=2
 case "${1:-}" in
   --threads) threads=$2 ;;
   "") ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 attend=${ATTEND:-.build/release/attend}
 [ -x "$attend" ] || { echo "error: no Attend binary at $attend: run 'swift build -c release' first" >&2; exit 1; }
@@ -49,6 +50,6 @@ done
 
 echo "== 4. training steps"
 for model in gru-bahdanau transformer; do
-  ATTEND_ISA=amx "$attend" bench train --model "$model" --threads "$threads" --ops
+  ATTEND_ISA=amx "$attend" bench train --model "$model" --threads "$threads" --ops --products
 done
 Scripts/bench-vs-torch.sh --threads "$threads" --rounds 3

@@ -38,6 +38,7 @@ enum BenchCommand: Subcommand {
             let result = try TrainingBench(&arguments).run()
             print(result.line)
             if let table = result.opsTable { print(table) }
+            if let table = result.productsTable { print(table) }
             return
         }
         if benchmark == "fma" || benchmark == "amx" {

@@ -19,6 +19,7 @@ struct TrainingBench {
         """
                attend bench train --model \(modelNames) [--threads T] [--steps N] [--warmup N]
                                   [--batch B] [--src-len S] [--tgt-len T] [--vocab V] [--width W] [--dropout P] [--ops]
+                                  [--products]
         """
     }
 
@@ -32,7 +33,9 @@ struct TrainingBench {
         max step time over the timed steps, target tokens per second (B·T / median), the forward (with
         the loss), backward and optimizer (with the zeroing) medians, the loss of the first and last
         step, and the peak resident memory. Scripts/bench-vs-torch.sh runs both programs and prints the ratio.
-        With --ops, a table follows: where the timed steps' time went, op by op (OpTimes).
+        With --ops, a table follows: where the timed steps' time went, op by op (OpTimes). With
+        --products, one more: every matrix product of the timed steps by shape, with the kernel it ran
+        on, GFLOP/s and the share of the measured peak (ProductTimes).
         \(OptionHelp.lines(options, defaults: TrainingBench()))
         models (at width W):
         \(descriptions.joined(separator: "\n"))
@@ -56,6 +59,7 @@ struct TrainingBench {
     var width = 256
     var dropout: Float = 0
     var ops = false
+    var products = false
     var engine = EngineSettings()
 
     static var options: [Option<TrainingBench>] {
@@ -71,6 +75,7 @@ struct TrainingBench {
             .number("dropout", \.dropout, valueName: "P",
                     help: "dropout where the model's --dropout applies it (torch_bench.py --dropout also drops attention weights)"),
             .flag("ops", \.ops, help: "also time every op of the timed steps (a clock read per op and per task)"),
+            .flag("products", \.products, help: "also time every matrix product of the timed steps, by shape (ProductTimes)"),
         ] + EngineSettings.options.map { $0.lifted(\.engine) }
     }
 
@@ -126,12 +131,16 @@ struct TrainingBench {
         var context = ForwardContext(isTraining: true, generator: SeededGenerator(seed: Self.seed &+ 2))
         var result = TrainingBenchResult(model: self.model, threads: Parallel.threadCount, parameters: model.parameterCount,
                                          tokensPerStep: batchSize * targetLength)
-        defer { OpTimes.isEnabled = false }
+        defer { (OpTimes.isEnabled, ProductTimes.isEnabled) = (false, false) }
         for index in 0..<(warmup + steps) {
             let batch = pool[index % pool.count]
             if ops && index == warmup {
                 OpTimes.isEnabled = true
                 OpTimes.reset()
+            }
+            if products && index == warmup {
+                ProductTimes.isEnabled = true
+                ProductTimes.reset()
             }
             OpTimes.mark("between steps")
             let start = monotonicSeconds()
@@ -157,6 +166,10 @@ struct TrainingBench {
             }
         }
         if ops { result.ops = OpTimes.rows() }
+        if products {
+            ProductTimes.isEnabled = false
+            result.products = ProductTimes.rows()
+        }
         return result
     }
 }
@@ -171,6 +184,8 @@ struct TrainingBenchResult {
     var losses = [Float]()
     /// With `--ops`: each label's totals over the timed steps.
     var ops: [OpTimes.Row]? = nil
+    /// With `--products`: each product shape's totals over the timed steps.
+    var products: [ProductTimes.Row]? = nil
 
     /// The line torch_bench.py prints, field for field as far as it goes (it adds FLOPs), so
     /// that one pattern reads both.
@@ -221,3 +236,39 @@ extension String {
 
 /// Seconds on the monotonic clock (the wall clock may jump), for the benchmarks.
 func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+
+extension TrainingBenchResult {
+    /// With `--products`, one line per product shape: the kernel it ran on, calls and
+    /// milliseconds per step, GFLOP/s and the share of the measured peak of as many threads as
+    /// it could use (one inside a task), the most time first.
+    var productsTable: String? {
+        guard let products else { return nil }
+        let steps = Double(max(step.count, 1)), threads = Parallel.threadCount
+        var peaks: [String: Double] = [:]  // GFLOP/s by kernel and thread count, measured once each
+        func peak(_ kernel: MatrixPath, _ threads: Int) -> Double {
+            let key = "\(kernel) \(threads)"
+            if let known = peaks[key] { return known }
+            let measured = PeakThroughput.measure(kernel, threads: threads, seconds: 0.2)
+            peaks[key] = measured
+            return measured
+        }
+        let width = max(products.map { $0.shape.label.count + ($0.shape.inTask ? 10 : 0) }.max() ?? 0, 7)
+        var lines = ["product".padding(toLength: width, withPad: " ", startingAt: 0) + "kernel".leftPadded(to: 12)
+                     + "calls/step".leftPadded(to: 11) + "ms/step".leftPadded(to: 9) + "GFLOP/s".leftPadded(to: 9)
+                     + "of peak".leftPadded(to: 9)]
+        for row in products {
+            let shape = row.shape
+            let kernel = GEMM.path.isBF16 ? GEMM.bf16Kernel(path: GEMM.path, m: shape.m, n: shape.n, k: shape.k) : .fp32
+            let rate = shape.flops * Double(row.calls) / max(row.seconds, 1e-12) / 1e9
+            let label = shape.label + (shape.inTask ? " (a task)" : "")
+            lines.append(label.padding(toLength: width, withPad: " ", startingAt: 0) + kernel.rawValue.leftPadded(to: 12)
+                         + String(format: "%g", Double(row.calls) / steps).leftPadded(to: 11)
+                         + String(format: "%.2f", row.seconds / steps * 1e3).leftPadded(to: 9)
+                         + String(format: "%.1f", rate).leftPadded(to: 9)
+                         + String(format: "%.0f%%", 100 * rate / peak(kernel, shape.inTask ? 1 : threads)).leftPadded(to: 9))
+        }
+        lines.append("(per timed step: each call from entry to return on the thread that made it; (a task): run inside"
+                     + " a task of the pool, its time summed over the threads, its peak one thread's)")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -96,6 +96,32 @@ final class TrainingBenchTests: XCTestCase {
         XCTAssertEqual(try bench("gru-bahdanau").model, "gru-bahdanau", "without --ops, the line alone")
     }
 
+    /// `--products` adds a table of the step's matrix products by shape, each as often per step
+    /// as the model makes it, with a rate and a share of the peak; weights come packed.
+    func testProductsTableListsTheStepsProductsByShape() throws {
+        let run = try AttendProcess.run(["bench", "train", "--model", "transformer", "--products"] + tiny)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let line = try XCTUnwrap(Line(lines.first ?? ""), run.stdout)
+        XCTAssertEqual(lines.dropFirst().first?.split(separator: " ").map(String.init),
+                       ["product", "kernel", "calls/step", "ms/step", "GFLOP/s", "of", "peak"], run.stdout)
+        var rows: [String: (calls: Double, ms: Double)] = [:]
+        for text in lines.dropFirst(2) where !text.hasPrefix("(") {
+            let fields = text.split(separator: " ").map(String.init)
+            let numbers = fields.suffix(5).dropFirst().prefix(3).compactMap { Double($0) }
+            XCTAssertEqual(numbers.count, 3, text)
+            XCTAssertTrue(numbers[2] > 0 && fields.last?.hasSuffix("%") == true, text)
+            rows[fields.dropLast(5).joined(separator: " ")] = (numbers[0], numbers[1])
+        }
+        // Rows: B·T = 4 × 5 target and 4 × 6 source positions; width 32, vocabulary 50.
+        XCTAssertEqual(rows["20 × 50 × 32 Bᵀ packed B"]?.calls, 1, "the output layer, its weight packed: \(run.stdout)")
+        XCTAssertEqual(rows["24 × 96 × 32 Bᵀ packed B"]?.calls, 3, "each encoder layer's query, key and value projection")
+        XCTAssertEqual(rows["24 × 64 × 32 Bᵀ packed B"]?.calls, 3, "each decoder layer's keys and values of the source, packed too")
+        XCTAssertEqual(rows["50 × 32 × 20 Aᵀ"]?.calls, 1, "the output layer's weight gradient")
+        // Each call is timed once, within its step.
+        XCTAssertLessThanOrEqual(rows.values.map(\.ms).reduce(0, +), line.maximum + 0.05, run.stdout)
+    }
+
     /// `--dropout` puts dropout where the model's `--dropout` does: on a Transformer, its two
     /// embeddings, every sublayer's output and every feed-forward hidden layer.
     func testDropoutOptionDropsWhereTheModelDoes() throws {

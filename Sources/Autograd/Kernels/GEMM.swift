@@ -51,6 +51,8 @@ public enum GEMM {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, relu: Bool = false
     ) {
         guard m > 0, n > 0 else { return }
+        let timing = ProductTimes.Timing.start(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, packedB: false)
+        defer { timing?.stop() }
         let epilogue = Epilogue(bias: bias, relu: relu, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
         defer { epilogue.finish() }
         let beta = epilogue.beta
@@ -389,6 +391,8 @@ final class GEMMWorkspace {
     private var capacityWordsB = 0
     /// Room for one 8 × 32 edge tile.
     let scratch = GEMMWorkspace.allocateFloats(GEMM.tileRows * GEMM.tileColumns)
+    /// Set while this thread times a product (`ProductTimes`), so that products it calls are not counted again.
+    var isTimingProduct = false
     /// Room for one AMX edge block (32 × 32) and for the AMX kernel's own block.
     let bf16Scratch = GEMMWorkspace.allocateFloats(32 * 32)
     let amxScratch = GEMMWorkspace.allocateFloats(32 * 32)

@@ -90,6 +90,9 @@ extension GEMM {
         packedB: PackedMatrix, fallback b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, relu: Bool = false
     ) {
+        let timing = ProductTimes.Timing.start(m: m, n: n, k: k, transposeA: transposeA, transposeB: packedB.transposed,
+                                               packedB: true)
+        defer { timing?.stop() }
         let unpacked = GEMM.allowsUnpacked && min(m, n) <= 4 && !packedB.path.isBF16
         guard packedB.path == GEMM.path, packedB.k == k, packedB.n == n, m > 0, alpha != 0, !unpacked else {
             multiply(transposeA: transposeA, transposeB: packedB.transposed, m: m, n: n, k: k, alpha: alpha,

@@ -26,6 +26,10 @@ public enum Parallel {
         set { Pool.shared.threadCount.store(max(1, min(newValue, Pool.maximumThreads)), ordering: .relaxed) }
     }
 
+    /// Whether a job holds the pool: a product called now runs inside one of its tasks (or on
+    /// another thread beside it), on one thread.
+    static var isRunningJob: Bool { Pool.shared.busy.load(ordering: .relaxed) }
+
     /// Runs `body(index)` once for every `index` in `0..<tasks`, spread over up to
     /// `threadCount` threads, and returns when all have finished.
     ///

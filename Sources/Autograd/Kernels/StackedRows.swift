@@ -72,6 +72,8 @@ extension GEMM {
     public static func multiply(stackedA a: StackedRows, stackedB b: StackedRows, m: Int, n: Int, beta: Float,
                                 c: UnsafeMutablePointer<Float>, ldc: Int) {
         precondition(a.rows == b.rows, "GEMM.multiply(stackedA:): \(a.rows) rows of A, \(b.rows) of B")
+        let timing = ProductTimes.Timing.start(m: m, n: n, k: a.rows, transposeA: true, transposeB: false, packedB: false)
+        defer { timing?.stop() }
         guard a.pieces.count > 1 || b.pieces.count > 1, readsPieces(a, b) else {
             let (x, keptX) = a.contiguous(), (y, keptY) = b.contiguous()
             withExtendedLifetime((keptX, keptY)) {
