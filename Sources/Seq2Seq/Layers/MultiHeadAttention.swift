@@ -47,8 +47,8 @@ public final class MultiHeadAttention: Module {
     }
 
     /// `x W_iᵀ + b_i` for the projections `parts` (0 query, 1 key, 2 value), side by side in the
-    /// last axis: `[B, T, parts.count · D]`. - Parameter x: `[B, T, D]`.
-    /// Some of the parts use their block of the stored rows in place (`linear(_:rows:bias:)`).
+    /// last axis: `[B, T, parts.count · D]`; fewer than three read their rows of the stored weight
+    /// and bias in place (`linear(_:rows:bias:)`). - Parameter x: `[B, T, D]`.
     private func project(_ x: Tensor, parts: Range<Int>) -> Tensor {
         guard parts.count < 3 else { return x.linear(inputWeight, bias: inputBias) }
         return x.linear(inputWeight, rows: parts.lowerBound * width ..< parts.upperBound * width, bias: inputBias)
