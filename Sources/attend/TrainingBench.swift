@@ -166,10 +166,7 @@ struct TrainingBench {
             }
         }
         if ops { result.ops = OpTimes.rows() }
-        if products {
-            ProductTimes.isEnabled = false
-            result.products = ProductTimes.rows()
-        }
+        if products { result.products = ProductTimes.rows() }
         return result
     }
 }
@@ -258,7 +255,7 @@ extension TrainingBenchResult {
                      + "of peak".leftPadded(to: 9)]
         for row in products {
             let shape = row.shape
-            let kernel = GEMM.path.isBF16 ? GEMM.bf16Kernel(path: GEMM.path, m: shape.m, n: shape.n, k: shape.k) : .fp32
+            let kernel = GEMM.bf16Kernel(path: GEMM.path, m: shape.m, n: shape.n, k: shape.k)
             let rate = shape.flops * Double(row.calls) / max(row.seconds, 1e-12) / 1e9
             let label = shape.label + (shape.inTask ? " (a task)" : "")
             lines.append(label.padding(toLength: width, withPad: " ", startingAt: 0) + kernel.rawValue.leftPadded(to: 12)
