@@ -220,22 +220,24 @@ private struct AttentionLayout {
                           beta: dv.beta, c: dv.pointer + at.value, ldc: strides.value)
         }
         guard dq != nil || dk != nil else { return }
-        let ds = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(T &* S, 1))
-        defer { ds.deallocate() }
-        // ∂P = g Vᵀ, then in place ∂S = P ⊙ (∂P − rowsum(g ⊙ O)).
-        GEMM.multiply(transposeA: false, transposeB: true, m: T, n: S, k: d,
-                      a: gradient, lda: D, b: v + at.value, ldb: strides.value, beta: 0, c: ds, ldc: S)
-        for t in 0..<T {
-            let dot = Vector.dot(gradient + t &* D, o + (at.output &+ t &* D), d)
-            AttentionRows.scoreGradient(weights + t &* S, dot, ds + t &* S, S)
-        }
-        if let dq {  // ∂Q += ∂S K / √d
-            GEMM.multiply(transposeA: false, transposeB: false, m: T, n: d, k: S, alpha: scale, a: ds, lda: S,
-                          b: k + at.key, ldb: strides.key, beta: dq.beta, c: dq.pointer + at.query, ldc: strides.query)
-        }
-        if let dk {  // ∂K += ∂Sᵀ Q / √d
-            GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T, alpha: scale, a: ds, lda: S,
-                          b: q + at.query, ldb: strides.query, beta: dk.beta, c: dk.pointer + at.key, ldc: strides.key)
+        // ∂S, T × S: on the stack when it fits (a 20 × 20 head's does), not allocated per pair.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: Swift.max(T &* S, 1)) { buffer in
+            let ds = buffer.baseAddress!
+            // ∂P = g Vᵀ, then in place ∂S = P ⊙ (∂P − rowsum(g ⊙ O)).
+            GEMM.multiply(transposeA: false, transposeB: true, m: T, n: S, k: d,
+                          a: gradient, lda: D, b: v + at.value, ldb: strides.value, beta: 0, c: ds, ldc: S)
+            for t in 0..<T {
+                let dot = Vector.dot(gradient + t &* D, o + (at.output &+ t &* D), d)
+                AttentionRows.scoreGradient(weights + t &* S, dot, ds + t &* S, S)
+            }
+            if let dq {  // ∂Q += ∂S K / √d
+                GEMM.multiply(transposeA: false, transposeB: false, m: T, n: d, k: S, alpha: scale, a: ds, lda: S,
+                              b: k + at.key, ldb: strides.key, beta: dq.beta, c: dq.pointer + at.query, ldc: strides.query)
+            }
+            if let dk {  // ∂K += ∂Sᵀ Q / √d
+                GEMM.multiply(transposeA: true, transposeB: false, m: S, n: d, k: T, alpha: scale, a: ds, lda: S,
+                              b: q + at.query, ldb: strides.query, beta: dk.beta, c: dk.pointer + at.key, ldc: strides.key)
+            }
         }
     }
 }
