@@ -69,7 +69,8 @@ void attend_bf16_pack_b_plain(const float *b, long ldb, long depth, long columns
 
 // A stored-transposed B: 16 stored rows (columns of op(B)) at a time, each read 256 depth elements
 // (1 KiB) in one run into eight 16 × 16 blocks of pairs, then transposed. Read 32 elements per row
-// at a time, asking for the next 32, packing 1024 × 1024 took 35% longer (one thread, from cache).
+// at a time, asking for the next 32, an 8 × 1024 × 1024 product with this pack took 300 µs instead
+// of 220 (one thread, from cache).
 ATTEND_PACK
 void attend_bf16_pack_b_transposed(const float *b, long ldb, long depth, long columns, long pairs,
                                    uint32_t *target) {
