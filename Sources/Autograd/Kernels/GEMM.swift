@@ -383,9 +383,9 @@ private struct Product {
 ///
 /// A handle on the calling thread's record, not an object: every product fetches its thread's
 /// workspace, and a class instance's reference count, retained and released around each of
-/// thousands of small products a step, cost 1–1.5% of a Transformer step's thread time
-/// (`perf`: the `lock cmpxchg` in `swift_release`, its cache line shared with a neighbour). The
-/// record is on cache lines of its own.
+/// thousands of small products a step, cost 1.2–1.4% of a Transformer step's thread time
+/// (`perf`: nearly all of it on the `lock cmpxchg` in `swift_release`, most likely a cache line
+/// shared with a neighbour the other thread writes). The record is on cache lines of its own.
 struct GEMMWorkspace {
     private struct Record {
         var bufferA: UnsafeMutablePointer<Float>?, capacityA = 0
