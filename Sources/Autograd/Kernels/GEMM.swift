@@ -461,7 +461,7 @@ struct GEMMWorkspace {
         // Whole cache lines: nothing another thread writes shares one with the record.
         let bytes = (MemoryLayout<Record>.stride + 63) / 64 * 64
         let record = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            .initializeMemory(as: Record.self, repeating: Record(), count: 1)
+            .initializeMemory(as: Record.self, to: Record())
         pthread_setspecific(key, record)
         return GEMMWorkspace(record: record)
     }
